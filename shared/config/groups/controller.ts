@@ -1,0 +1,35 @@
+/**
+ * trove-ts controller groups: `[conductor]` (heartbeat batching), `[local_process]` and `[local_qemu]`
+ * (the single-host compute backends) and `[network]` (Trove's access checks).
+ */
+import { opt } from '../options.js';
+
+export const conductorGroup = {
+  heartbeat_batch_ms: opt.integer(50, 'Heartbeats are written to the database in batches collected for at most this many milliseconds.', { min: 0 }),
+  heartbeat_batch_size: opt.integer(500, 'Largest heartbeat batch written in one statement.', { min: 1 }),
+  expiry_sweep_interval: opt.integer(30, 'Seconds between sweeps that mark silent guests.', { min: 1 }),
+};
+
+export const localComputeGroup = {
+  flavors: opt.list(
+    ['1:m1.tiny:512:1:1', '2:m1.small:1024:1:5', '3:m1.medium:2048:2:10', '4:m1.large:4096:2:20'],
+    'Flavors of the single-host backends, each id:name:ram_mb:vcpus:disk_gb.',
+  ),
+  state_dir: opt.string('/var/lib/trove/local', 'Directory with one folder per instance (config dir, volume, pid files, logs).'),
+  address_range: opt.string('127.10.0.0/16', 'Loopback range from which each instance gets its own address.'),
+  agent_command: opt.string(null, 'Command that starts the guest agent (default: this installation\'s trove-guestagent).'),
+  guest_transport_url: opt.string(null, 'transport_url written into guest configs (default: the controller\'s).', { secret: true }),
+};
+
+export const localQemuGroup = {
+  image_dir: opt.string('/var/lib/trove/images', 'Directory with the guest image (guest.qcow2) and the warm base image.'),
+  accel: opt.string('auto', 'qemu accelerator: auto (probe KVM, else TCG), kvm or tcg.', { choices: ['auto', 'kvm', 'tcg'] }),
+  memory_mb: opt.integer(0, 'Guest memory in MB; 0 means the flavor\'s RAM.', { min: 0 }),
+  ready_timeout: opt.integer(900, 'Seconds to wait for a VM\'s database to answer.', { min: 10 }),
+  broker_guest_address: opt.string('10.0.2.100', 'Address at which guests reach the broker through qemu\'s guestfwd.'),
+};
+
+export const networkGroup = {
+  public_network_id: opt.string(null, 'External network for floating IPs of public instances.'),
+  enable_access_check: opt.boolean(true, 'Require a router on the user subnet of public instances.'),
+};
