@@ -28,4 +28,8 @@ export const serviceCredentialsGroup = {
   project_domain_name: opt.string('Default', 'Domain of the service project.'),
   region_name: opt.string('RegionOne', 'Region used to pick endpoints from the catalog.'),
   endpoint_type: opt.string('publicURL', 'Catalog interface: publicURL, internalURL or adminURL.', { choices: ['publicURL', 'internalURL', 'adminURL', 'public', 'internal', 'admin'] }),
+  timeout: opt.integer(60, 'trove-ts: seconds to wait for one HTTP request to Keystone, Nova, Cinder, Neutron or Glance.', { min: 1 }),
+  connect_retries: opt.integer(3, 'trove-ts: retries of a request whose connection failed (with exponential backoff).', { min: 0 }),
+  connect_retry_delay: opt.float(0.5, 'trove-ts: seconds before the first connection retry; doubles on each further retry.', { min: 0 }),
+  token_expiry_margin: opt.integer(120, 'trove-ts: a cached service token is renewed when it expires within this many seconds.', { min: 0 }),
 };
