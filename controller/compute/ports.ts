@@ -336,6 +336,7 @@ export interface CreatePortRequest {
   networkId: string;
   subnetId?: string;
   ipAddress?: string;
+  /** Groups of the port; empty leaves the network's default group in place. */
   securityGroupIds: string[];
 }
 
