@@ -2,7 +2,7 @@
 import { opt } from '../options.js';
 
 export const rabbitGroup = {
-  amqp_durable_queues: opt.boolean(false, 'Declare RPC server queues durable.'),
+  amqp_durable_queues: opt.boolean(true, 'Declare the RPC exchange and server queues durable. trove-ts: default true (Trove: false) so casts survive a broker restart; set false only to share queues with stock Trove processes that keep their default.'),
   amqp_auto_delete: opt.boolean(false, 'Declare RPC queues auto-delete.'),
   rabbit_transient_queues_ttl: opt.integer(1800, 'Seconds an unused reply or fanout queue lives.', { min: 1 }),
   heartbeat_timeout_threshold: opt.integer(60, 'Seconds without broker traffic after which the connection is considered dead (0 disables).', { min: 0 }),
@@ -11,6 +11,9 @@ export const rabbitGroup = {
   reconnect_max_delay_ms: opt.integer(10000, 'trove-ts: longest delay between reconnect attempts.', { min: 100 }),
   prefetch: opt.integer(64, 'trove-ts: messages a consumer may hold unsettled at once.', { min: 1 }),
   ssl: opt.boolean(false, 'Connect to the broker with TLS.'),
+  publish_timeout: opt.integer(60, 'trove-ts: seconds a message may wait for the broker (while reconnecting) before the sender gets MESSAGING_UNAVAILABLE.', { min: 1 }),
+  cast_max_attempts: opt.integer(5, 'trove-ts: times a cast handler is tried (the message is redelivered after each failure) before the cast is dropped, logged and counted.', { min: 1 }),
+  sealed_cast_max_age: opt.integer(3600, 'trove-ts: seconds a sealed cast may wait in its queue (e.g. prepare for a guest still booting) before it is refused as stale; calls use their timeout.', { min: 1 }),
 };
 
 export const upgradeLevelsGroup = {
