@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { defaultConfig } from '../../../../../shared/config/index.js';
+import { ConfigError } from '../../../../../shared/errors/index.js';
+import { silentLogger } from '../../../../../shared/logging/index.js';
+import { createComputeBackend } from '../../../../../controller/compute/backend.js';
+import { OPENSTACK_CAPABILITIES } from '../../../../../controller/compute/openstack/index.js';
+import { FixtureServer } from './helpers/fixture-server.js';
+import { cloudConfig } from './helpers/cloud.js';
+
+describe('createComputeBackend', () => {
+  let server: FixtureServer;
+
+  before(async () => {
+    server = await FixtureServer.start();
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach(() => server.reset());
+
+  it('builds the openstack backend from [service_credentials] and reaches Nova through the catalog', async () => {
+    const backend = createComputeBackend(cloudConfig(server), silentLogger());
+    expect(backend.capabilities).to.deep.equal(OPENSTACK_CAPABILITIES);
+    server.expectFixture('nova/flavors-show.json');
+    expect((await backend.flavors.getFlavor('6'))?.name).to.equal('ds2G');
+    await backend.close();
+    server.assertDone();
+  });
+
+  it('contacts nothing until the first call', () => {
+    createComputeBackend(cloudConfig(server), silentLogger());
+    expect(server.received).to.have.length(0);
+  });
+
+  it('refuses incomplete service credentials with a ConfigError', () => {
+    expect(() => createComputeBackend(defaultConfig(), silentLogger())).to.throw(ConfigError, /\[service_credentials\] username, password, project_id or project_name must be set/);
+  });
+
+  it('refuses the backends that are not built yet with a ConfigError', () => {
+    for (const name of ['local-process', 'local-qemu'] as const) {
+      expect(() => createComputeBackend(defaultConfig({ DEFAULT: { compute_backend: name } }), silentLogger())).to.throw(ConfigError, new RegExp(name));
+    }
+  });
+});
