@@ -32,6 +32,8 @@ export interface RunMigrationsOptions {
   onProgress?: (line: string) => void;
   /** @default MIGRATIONS */
   migrations?: readonly Migration[];
+  /** Stop after this migration (by name) instead of applying every pending one. */
+  to?: string;
 }
 
 /** What a run did. */
@@ -78,7 +80,11 @@ export async function runMigrations(sequelize: Sequelize, options: RunMigrations
     try {
       const migrator = createMigrator(sequelize, migrations);
       const alreadyApplied = (await migrator.executed()).length;
-      const pending = await migrator.pending();
+      let pending = await migrator.pending();
+      if (options.to !== undefined) {
+        const last = pending.findIndex((meta) => meta.name === options.to);
+        pending = last === -1 ? [] : pending.slice(0, last + 1);
+      }
       if (pending.length === 0) {
         progress(`Database is up to date (${alreadyApplied} migration${alreadyApplied === 1 ? '' : 's'} applied).`);
         return { applied: [], alreadyApplied };
@@ -94,7 +100,7 @@ export async function runMigrations(sequelize: Sequelize, options: RunMigrations
         applied.push({ name, durationMs });
         progress(`  ${name}: applied in ${durationMs} ms`);
       });
-      await migrator.up();
+      await migrator.up(options.to === undefined ? {} : { to: options.to });
       progress(`Done: ${applied.length} applied, ${alreadyApplied + applied.length} in total.`);
       return { applied, alreadyApplied };
     } finally {

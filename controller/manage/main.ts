@@ -1,33 +1,10 @@
 #!/usr/bin/env node
 /**
  * Entry point of `trove-manage`, the operator's CLI (reference §11): schema migrations, datastores and
- * versions, configuration parameters, and the sample config and policy generators. Every command prints one
- * readable line and exits non-zero on failure, leaving the database unchanged.
+ * versions, configuration parameters, flavor and volume-type associations, and the sample config
+ * generator. Every command prints progress on stdout; a failure is one readable line on stderr, exit
+ * status 2 for usage or configuration errors and 1 otherwise, and leaves the database unchanged.
  */
-import { Command, CommanderError } from 'commander';
-import { generateSampleConfig } from '../../shared/config/index.js';
-import { reportFatal } from '../../shared/process/index.js';
+import { runManage } from './program.js';
 
-export function buildProgram(): Command {
-  const program = new Command('trove-manage')
-    .description('trove-ts management utility')
-    .option('--config-file <path>', 'configuration file (repeatable, later files win)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--config-dir <path>', 'directory of *.conf files read after the files (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .showHelpAfterError()
-    .exitOverride();
-
-  program
-    .command('generate-config')
-    .description('print a sample trove.conf with every option, its help text and default')
-    .action(() => {
-      process.stdout.write(generateSampleConfig());
-    });
-  return program;
-}
-
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  process.exit(reportFatal('trove-manage', error));
-}
+process.exitCode = await runManage(process.argv);
