@@ -261,6 +261,8 @@ export class ContainerDatastoreDriver implements DatastoreDriver {
 
   private async createDirectories(): Promise<void> {
     const { serviceUid, serviceGid } = this.engineContext;
+    // The volume root is the container's /var/lib/<datastore>: the datastore user must be able to enter it.
+    await chmod(this.mountPoint, 0o755);
     await this.state.ensureDirectory();
     for (const directory of this.layout.directories) {
       await mkdir(directory.path, { recursive: true, mode: directory.mode });

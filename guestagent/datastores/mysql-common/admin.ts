@@ -101,10 +101,12 @@ export class MysqlAdmin implements DatastoreAdmin {
 
   async listUsers(page: PageRequest): Promise<Page<SerializedUser>> {
     return this.run(async (connection) => {
-      const roleFilter = this.settings.hasRoleColumn ? " AND is_role <> 'Y'" : '';
-      const [rows] = await connection.query<RowDataPacket[]>(`SELECT User AS user, Host AS host FROM mysql.user WHERE Host <> 'localhost' AND User <> ''${roleFilter}`);
+      // is_role is computed in MariaDB's mysql.user view; comparing it in SQL trips over collations.
+      const roleColumn = this.settings.hasRoleColumn ? ', is_role AS isRole' : '';
+      const [rows] = await connection.query<RowDataPacket[]>(`SELECT User AS user, Host AS host${roleColumn} FROM mysql.user WHERE Host <> 'localhost' AND User <> ''`);
       const ignored = new Set(this.settings.objects.ignoreUsers.map((name) => name.toLowerCase()));
       const visible = rows
+        .filter((row) => String(row['isRole'] ?? 'N') !== 'Y')
         .map((row) => ({ name: String(row['user']), host: String(row['host']) }))
         .filter((user) => !ignored.has(user.name.toLowerCase()));
       const [selected, next] = paginate(visible, (user) => `${user.name}@${user.host}`, page);

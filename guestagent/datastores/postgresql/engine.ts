@@ -127,6 +127,9 @@ export function createPostgresqlEngine(): DatastoreEngine {
       const sql = [
         `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ADMIN_USER}') THEN CREATE ROLE ${ADMIN_USER}; END IF; END $$;`,
         `ALTER ROLE ${ADMIN_USER} WITH SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS LOGIN PASSWORD '${verifier}';`,
+        // Users reach only the databases granted to them, not the maintenance databases.
+        'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;',
+        'REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;',
         '',
       ].join('\n');
       const result = await exec(psql(context.port), { stdin: sql, timeoutMs: 60_000 });
