@@ -9,10 +9,11 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { ErrorCode, TroveError } from '../../shared/errors/index.js';
 import { migration001 } from './migrations/001-trove-schema.js';
+import { migration002 } from './migrations/002-taskmanager-flows.js';
 import type { Migration, MigrationContext } from './migrations/types.js';
 
 /** Every migration, in the order they run. Append new ones; never reorder, rename or remove. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 /** The table umzug records applied migrations in. */
 export const MIGRATIONS_TABLE = 'trove_ts_migrations';

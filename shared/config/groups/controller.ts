@@ -19,6 +19,8 @@ export const localComputeGroup = {
   address_range: opt.string('127.10.0.0/16', 'Loopback range from which each instance gets its own address.'),
   agent_command: opt.string(null, 'Command that starts the guest agent (default: this installation\'s trove-guestagent).'),
   guest_transport_url: opt.string(null, 'transport_url written into guest configs (default: the controller\'s).', { secret: true }),
+  agent_stop_timeout: opt.integer(30, 'Seconds a guest agent process has to exit after SIGTERM before it is killed.', { min: 1 }),
+  node_binary: opt.string(null, 'Node.js binary that runs the guest agent when agent_command is not set (default: the one running the controller).'),
 };
 
 export const localQemuGroup = {

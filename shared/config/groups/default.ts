@@ -85,6 +85,9 @@ export const defaultGroup = {
   dns_time_out: opt.integer(120, 'Seconds to wait for DNS entries.', { min: 1 }),
   update_status_on_fail: opt.boolean(true, 'Set instances to ERROR when the guest does not come up in time.'),
   cleanup_on_build_failure: opt.boolean(false, 'trove-ts: delete compute, volume and network resources of an instance whose build failed (otherwise they are kept for inspection).'),
+  taskmanager_flow_lease: opt.integer(30, 'trove-ts: seconds a taskmanager may hold a flow without renewing its lease; another taskmanager (or this one, restarted) takes over a flow whose lease ran out.', { min: 3 }),
+  taskmanager_step_attempts: opt.integer(3, 'trove-ts: times a flow step that failed with a passing error (broker, guest timeout, backend) is tried before its flow fails.', { min: 1, max: 20 }),
+  server_status_sync_interval: opt.integer(30, 'trove-ts: seconds between refreshes of instances.server_status from the compute backend by the taskmanager (0 disables).', { min: 0 }),
 
   // --- guest identity (written by the taskmanager into guest_info.conf)
   guest_id: opt.string(null, 'Guest side: the instance id this agent serves.'),
