@@ -1,17 +1,13 @@
 #!/usr/bin/env node
-/** Entry point of `trove-conductor`: heartbeats and backup progress from guests. */
+/**
+ * Entry point of `trove-conductor`: `trove-conductor --config-file /etc/trove/trove.conf` consumes guest
+ * heartbeats, backup progress, root reports and notifications from `[DEFAULT] conductor_queue` and writes
+ * them to the controller database; SIGTERM stops it after the in-flight batch. See docs/conductor.md.
+ */
 import { runDaemon } from '../../shared/process/index.js';
+import { startConductor } from './process.js';
 
 await runDaemon({
   name: 'trove-conductor',
-  async start({ logger }) {
-    // Skeleton until its issue lands: keeps the process alive so supervisors see it running.
-    const keepAlive = setInterval(() => undefined, 60_000);
-    logger.debug('service skeleton running');
-    return {
-      async stop() {
-        clearInterval(keepAlive);
-      },
-    };
-  },
+  start: ({ config, logger }) => startConductor(config, logger),
 });

@@ -8,6 +8,9 @@ export const conductorGroup = {
   heartbeat_batch_ms: opt.integer(50, 'Heartbeats are written to the database in batches collected for at most this many milliseconds.', { min: 0 }),
   heartbeat_batch_size: opt.integer(500, 'Largest heartbeat batch written in one statement.', { min: 1 }),
   expiry_sweep_interval: opt.integer(30, 'Seconds between sweeps that mark silent guests.', { min: 1 }),
+  instance_key_cache_size: opt.integer(10000, 'trove-ts: unwrapped instance RPC keys the conductor keeps in memory; size it to the number of instances, or every message costs a key lookup.', { min: 1 }),
+  metrics_bind_host: opt.string('127.0.0.1', 'trove-ts: address of the conductor\'s Prometheus metrics endpoint (GET /metrics).'),
+  metrics_port: opt.port(0, 'trove-ts: port of the conductor\'s Prometheus metrics endpoint; 0 disables it.'),
 };
 
 export const localComputeGroup = {
