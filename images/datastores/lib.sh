@@ -176,7 +176,7 @@ _trove_input_hash() {
         printf 'mirror=%s security=%s\n' "$MIRROR" "$SECURITY_MIRROR"
         printf 'packages=%s\n' "$DS_PACKAGES"
         (cd "$TROVE_DATASTORES_DIR" && sha256sum lib.sh)
-        (cd "$DS_DIR" && find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+        (cd "$DS_DIR" && find . -type f ! -name '*~' ! -name '.*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
     } | sha256sum | cut -c1-16
 }
 
@@ -217,7 +217,7 @@ _trove_build_rootfs() {
     {
         echo "deb $MIRROR $TROVE_DEBIAN_SUITE main"
         echo "deb $MIRROR $TROVE_DEBIAN_SUITE-updates main"
-        [ -n "$SECURITY_MIRROR" ] && echo "deb $SECURITY_MIRROR $TROVE_DEBIAN_SUITE-security main"
+        if [ -n "$SECURITY_MIRROR" ]; then echo "deb $SECURITY_MIRROR $TROVE_DEBIAN_SUITE-security main"; fi
     } >"$ROOTFS/etc/apt/sources.list"
     if ! { trove_chroot apt-get -q update &&
         trove_chroot apt-get -q -y -o Dpkg::Options::=--force-confold --no-install-recommends dist-upgrade; } >>"$log" 2>&1; then
@@ -225,6 +225,7 @@ _trove_build_rootfs() {
         trove_die "apt-get update/upgrade inside the rootfs failed (log above)"
     fi
 
+    # shellcheck disable=SC2016
     version=$(trove_chroot dpkg-query -W -f='${Version}' "$DS_VERSION_PACKAGE") ||
         trove_die "$DS_VERSION_PACKAGE is not installed in the rootfs"
     upstream=${version#*:}; upstream=${upstream%%-*}; upstream=${upstream%%+*}
