@@ -126,6 +126,11 @@ export class ConductorService {
     return this.current;
   }
 
+  /** Heartbeats received and waiting for their batch to be written. */
+  get pendingHeartbeats(): number {
+    return this.batcher.pendingCount;
+  }
+
   /** The topic consumed. */
   get topic(): string {
     return this.options.config.DEFAULT.conductor_queue;
