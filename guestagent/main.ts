@@ -1,15 +1,41 @@
 #!/usr/bin/env node
-/** Entry point of `trove-guestagent`: serves `guestagent.<guest_id>` inside each instance. */
-import { runDaemon } from '../shared/process/index.js';
+/**
+ * Entry point of `trove-guestagent`: `trove-guestagent --config-dir /etc/trove/conf.d` reads what cloud-init
+ * wrote (guest_info.conf: identity and key; trove-guestagent.conf: transport, exchange, datastore sections),
+ * serves `guestagent.<guest_id>` and stops cleanly on SIGTERM, draining in-flight calls. A missing guest_id,
+ * an unknown datastore or a missing/unsafe key ends it at once: one line on stderr, exit status 2.
+ */
+import { loadConfigFromArgs, reportFatal, runDaemon } from '../shared/process/index.js';
+import { connectTransport, guestSealing } from '../shared/rpc/index.js';
+import { GuestAgent, guestIdentity } from './agent.js';
+
+const NAME = 'trove-guestagent';
+
+// Identity and keys are checked before the daemon starts logging, so a bad guest_info.conf is one line.
+try {
+  const { config } = loadConfigFromArgs(process.argv.slice(2));
+  guestIdentity(config);
+  guestSealing(config);
+} catch (error) {
+  process.exit(reportFatal(NAME, error));
+}
 
 await runDaemon({
-  name: 'trove-guestagent',
-  async start({ logger }) {
-    const keepAlive = setInterval(() => undefined, 60_000);
-    logger.debug('guest agent skeleton running');
+  name: NAME,
+  async start({ config, logger }) {
+    const transport = await connectTransport(config, logger, { processName: NAME });
+    let agent: GuestAgent;
+    try {
+      agent = await GuestAgent.create({ config, logger, transport });
+      await agent.run();
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
     return {
       async stop() {
-        clearInterval(keepAlive);
+        await agent.shutdown();
+        await transport.close();
       },
     };
   },
