@@ -5,6 +5,7 @@
 import type { TroveConfig } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { createLocalProcessBackend } from './local-process/index.js';
 import { createOpenStackBackend } from './openstack/index.js';
 import type { ComputeBackend } from './ports.js';
 
@@ -17,7 +18,9 @@ export function createComputeBackend(config: TroveConfig, logger: Logger): Compu
   switch (name) {
     case 'openstack':
       return createOpenStackBackend(config, logger);
+    case 'local-process':
+      return createLocalProcessBackend(config, logger);
     default:
-      throw new ConfigError(`[DEFAULT] compute_backend = ${name} is not available yet; use openstack.`, { compute_backend: name });
+      throw new ConfigError(`[DEFAULT] compute_backend = ${name} is not available yet; use openstack or local-process.`, { compute_backend: name });
   }
 }
