@@ -1,8 +1,11 @@
 /**
  * A consumer of one or more queues over AMQP 1.0 links that survives reconnects: the transport calls
- * `attach` on every new connection. Credit is managed by hand so that at most `prefetch` deliveries per
- * queue are unsettled at once (rhea's own window refills on arrival, not on settlement). A delivery settled
- * after its connection died is ignored: the broker has already put it back.
+ * `attach` on every new connection. Credit is managed by hand so that about `prefetch` deliveries per
+ * queue are unsettled at once (rhea's own window refills on arrival, not on settlement). Credit is topped
+ * up in batches, once half of it is used: RabbitMQ 3.x sets the link credit from each flow frame without
+ * counting deliveries in flight (rabbitmq-server#2597, fixed in 4.0), so every top-up may let a few extra
+ * deliveries through (rhea then logs "Received transfer when credit was 0"); fewer top-ups, fewer extras.
+ * A delivery settled after its connection died is ignored: the broker has already put it back.
  */
 import type { Connection, EventContext, Receiver } from 'rhea';
 import type { Logger } from '../../logging/index.js';
@@ -50,10 +53,9 @@ export class AmqpConsumer implements Consumer {
     const epoch = this.host.epoch();
     this.receivers = this.queues.map((declaration) => {
       const receiver = connection.open_receiver({ source: { address: this.host.source(declaration.queue) }, autoaccept: false, credit_window: 0 });
-      receiver.on('receiver_open', () => {
-        if (!this.paused) receiver.add_credit(this.prefetch);
-      });
-      receiver.on('message', (context: EventContext) => this.onMessage(context, receiver, epoch));
+      const link = { receiver, outstanding: 0 };
+      receiver.on('receiver_open', () => this.topUp(link));
+      receiver.on('message', (context: EventContext) => this.onMessage(context, link, epoch));
       receiver.on('receiver_error', (context: EventContext) => {
         this.host.logger.warn({ queue: declaration.queue, error: String(context.receiver?.error ?? 'unknown') }, 'receiver closed by the broker');
       });
@@ -84,7 +86,15 @@ export class AmqpConsumer implements Consumer {
     this.receivers = [];
   }
 
-  private onMessage(context: EventContext, receiver: Receiver, epoch: number): void {
+  private topUp(link: { receiver: Receiver; outstanding: number }): void {
+    if (this.paused || this.closed) return;
+    // rhea keeps the remaining link credit in `credit` (not in its typings).
+    const available = (link.receiver as unknown as { credit: number }).credit + link.outstanding;
+    if (available <= this.prefetch / 2) link.receiver.add_credit(this.prefetch - available);
+  }
+
+  private onMessage(context: EventContext, link: { receiver: Receiver; outstanding: number }, epoch: number): void {
+    const receiver = link.receiver;
     const amqpDelivery = context.delivery;
     const message = context.message;
     if (amqpDelivery === undefined || message === undefined) return;
@@ -96,19 +106,21 @@ export class AmqpConsumer implements Consumer {
     if (body === undefined) {
       this.host.logger.warn({ queue: receiver.source?.address }, 'dropped a message without a text or data body');
       amqpDelivery.reject({ condition: 'amqp:decode-error', description: 'body must be JSON text' });
-      receiver.add_credit(1);
+      this.topUp(link);
       return;
     }
+    link.outstanding += 1;
     let settled = false;
     const settle = (how: 'accept' | 'release' | 'reject'): void => {
       if (settled) return;
       settled = true;
+      link.outstanding -= 1;
       if (epoch !== this.host.epoch()) return;
       try {
         if (how === 'accept') amqpDelivery.accept();
         else if (how === 'release') amqpDelivery.release();
         else amqpDelivery.reject();
-        if (!this.paused && !this.closed) receiver.add_credit(1);
+        this.topUp(link);
       } catch (error) {
         this.host.logger.debug({ err: error }, 'could not settle a delivery');
       }
