@@ -6,7 +6,7 @@
  * Adding a migration: write `migrations/NNN-what.ts` exporting a `Migration`, then add it to `MIGRATIONS`.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { SequelizeStorage, Umzug } from 'umzug';
+import type { Umzug } from 'umzug';
 import { ErrorCode, TroveError } from '../../shared/errors/index.js';
 import { migration001 } from './migrations/001-trove-schema.js';
 import { migration002 } from './migrations/002-taskmanager-flows.js';
@@ -45,7 +45,9 @@ export interface MigrationRun {
 }
 
 /** An umzug over `sequelize` with the project's storage; no logging (progress comes from events). */
-export function createMigrator(sequelize: Sequelize, migrations: readonly Migration[] = MIGRATIONS): Umzug<MigrationContext> {
+export async function createMigrator(sequelize: Sequelize, migrations: readonly Migration[] = MIGRATIONS): Promise<Umzug<MigrationContext>> {
+  // Loaded on demand: umzug is only needed by db_sync, and loading it costs every process start-up time.
+  const { SequelizeStorage, Umzug } = await import('umzug');
   return new Umzug<MigrationContext>({
     migrations: migrations.map((migration) => ({ name: migration.name, up: ({ context }) => migration.up(context) })),
     context: { sequelize },
@@ -56,7 +58,7 @@ export function createMigrator(sequelize: Sequelize, migrations: readonly Migrat
 
 /** Names of the migrations not yet applied. */
 export async function pendingMigrations(sequelize: Sequelize, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
-  return (await createMigrator(sequelize, migrations).pending()).map((meta) => meta.name);
+  return (await (await createMigrator(sequelize, migrations)).pending()).map((meta) => meta.name);
 }
 
 /**
@@ -79,7 +81,7 @@ export async function runMigrations(sequelize: Sequelize, options: RunMigrations
       throw new TroveError(ErrorCode.SERVICE_UNAVAILABLE, `Another process has been migrating this database for ${LOCK_TIMEOUT_SECONDS} s; try again later.`);
     }
     try {
-      const migrator = createMigrator(sequelize, migrations);
+      const migrator = await createMigrator(sequelize, migrations);
       const alreadyApplied = (await migrator.executed()).length;
       let pending = await migrator.pending();
       if (options.to !== undefined) {

@@ -36,14 +36,17 @@ describe('migrations (MariaDB)', function () {
     expect(await pendingMigrations(db.sequelize)).to.deep.equal(MIGRATIONS.map((migration) => migration.name));
     const lines: string[] = [];
     const run = await runMigrations(db.sequelize, { onProgress: (line) => lines.push(line) });
-    expect(run.applied.map((entry) => entry.name)).to.deep.equal(['001-trove-schema']);
+    const names = MIGRATIONS.map((migration) => migration.name);
+    expect(run.applied.map((entry) => entry.name)).to.deep.equal(names);
     expect(run.alreadyApplied).to.equal(0);
-    expect(lines[0]).to.equal('Applying 1 migration.');
-    expect(lines[1]).to.match(/^ {2}001-trove-schema: applied in \d+ ms$/);
-    expect(lines[2]).to.equal('Done: 1 applied, 1 in total.');
+    expect(lines).to.have.length(names.length + 2);
+    expect(lines[0]).to.equal(`Applying ${names.length} migration${names.length === 1 ? '' : 's'}.`);
+    names.forEach((name, index) => expect(lines[index + 1]).to.match(new RegExp(`^ {2}${name}: applied in \\d+ ms$`)));
+    expect(lines[names.length + 1]).to.equal(`Done: ${names.length} applied, ${names.length} in total.`);
 
     const found = await tables(db.sequelize);
-    expect(found.map((table) => table.name).sort()).to.deep.equal([...TROVE_TABLES.map((table) => table.name), MIGRATIONS_TABLE].sort());
+    const foundNames = found.map((table) => table.name);
+    for (const name of [...TROVE_TABLES.map((table) => table.name), MIGRATIONS_TABLE]) expect(foundNames, name).to.include(name);
     for (const table of found.filter((entry) => entry.name !== MIGRATIONS_TABLE)) {
       expect(table.engine, table.name).to.equal('InnoDB');
       expect(table.collation, table.name).to.match(/^utf8mb4_/);
@@ -77,13 +80,34 @@ describe('migrations (MariaDB)', function () {
     expect(refused).to.equal(true);
   });
 
+  it('leaves every model column in the database with the model\'s type and nullability', async () => {
+    await runMigrations(db.sequelize);
+    for (const model of Object.values(db.models)) {
+      const table = String(model.getTableName());
+      const columns = await db.sequelize.query<{ name: string; type: string; nullable: string }>(
+        'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        { replacements: [table], type: QueryTypes.SELECT },
+      );
+      const byName = new Map(columns.map((column) => [column.name, column]));
+      const attributes = model.getAttributes() as Record<string, { allowNull?: boolean; type: { toSql(): string } }>;
+      for (const [name, attribute] of Object.entries(attributes)) {
+        const column = byName.get(name);
+        expect(column, `${table}.${name}`).to.not.equal(undefined);
+        expect(column!.nullable === 'NO', `${table}.${name} nullability`).to.equal(attribute.allowNull === false);
+        const expected = attribute.type.toSql().toLowerCase().replace(/^integer$/, 'int(11)').replace(/^double precision$/, 'double').replace(/^float$/, 'float');
+        expect(column!.type, `${table}.${name} type`).to.equal(expected);
+      }
+    }
+  });
+
   it('is a no-op when run again', async () => {
     await runMigrations(db.sequelize);
     const before = await tables(db.sequelize);
     const lines: string[] = [];
     const again = await runMigrations(db.sequelize, { onProgress: (line) => lines.push(line) });
-    expect(again).to.deep.equal({ applied: [], alreadyApplied: 1 });
-    expect(lines).to.deep.equal(['Database is up to date (1 migration applied).']);
+    const count = MIGRATIONS.length;
+    expect(again).to.deep.equal({ applied: [], alreadyApplied: count });
+    expect(lines).to.deep.equal([`Database is up to date (${count} migration${count === 1 ? '' : 's'} applied).`]);
     expect(await tables(db.sequelize)).to.deep.equal(before);
   });
 
@@ -91,7 +115,7 @@ describe('migrations (MariaDB)', function () {
     const other = await openDatabase(db.settings);
     try {
       const runs = await Promise.all([runMigrations(db.sequelize), runMigrations(other.sequelize)]);
-      expect(runs.map((run) => run.applied.length).sort()).to.deep.equal([0, 1]);
+      expect(runs.map((run) => run.applied.length).sort()).to.deep.equal([0, MIGRATIONS.length]);
     } finally {
       await other.close();
     }
@@ -102,7 +126,7 @@ describe('migrations (MariaDB)', function () {
     await db.models.datastores.create({ name: 'kept' });
     await db.sequelize.query(`DROP TABLE ${MIGRATIONS_TABLE}`);
     const run = await runMigrations(db.sequelize);
-    expect(run.applied).to.have.length(1);
+    expect(run.applied).to.have.length(MIGRATIONS.length);
     expect(await db.models.datastores.count({ where: { name: 'kept' } })).to.equal(1);
   });
 
@@ -117,16 +141,18 @@ describe('migrations (MariaDB)', function () {
       message = (error as Error).message;
     }
     expect(message).to.include('table instances exists but lacks column(s) access');
-    expect(await pendingMigrations(db.sequelize)).to.deep.equal(['001-trove-schema']);
+    expect((await pendingMigrations(db.sequelize))[0]).to.equal('001-trove-schema');
   });
 
   it('db_upgrade-style runs stop at the requested migration', async () => {
-    const second = { name: '002-test-extra', up: async ({ sequelize }: { sequelize: Sequelize }) => void (await sequelize.query('CREATE TABLE extra_for_test (id INT PRIMARY KEY)')) };
-    const migrations = [...MIGRATIONS, second];
+    const extra = { name: '999-test-extra', up: async ({ sequelize }: { sequelize: Sequelize }) => void (await sequelize.query('CREATE TABLE extra_for_test (id INT PRIMARY KEY)')) };
+    const migrations = [...MIGRATIONS, extra];
     const first = await runMigrations(db.sequelize, { migrations, to: '001-trove-schema' });
     expect(first.applied.map((entry) => entry.name)).to.deep.equal(['001-trove-schema']);
-    expect(await pendingMigrations(db.sequelize, migrations)).to.deep.equal(['002-test-extra']);
+    const later = migrations.slice(1).map((migration) => migration.name);
+    expect(await pendingMigrations(db.sequelize, migrations)).to.deep.equal(later);
     const rest = await runMigrations(db.sequelize, { migrations });
-    expect(rest.applied.map((entry) => entry.name)).to.deep.equal(['002-test-extra']);
+    expect(rest.applied.map((entry) => entry.name)).to.deep.equal(later);
+    expect(await tables(db.sequelize)).to.satisfy((found: Array<{ name: string }>) => found.some((table) => table.name === 'extra_for_test'));
   });
 });

@@ -18,21 +18,21 @@ describe('001 schema specification', () => {
     expect(created.size).to.equal(TROVE_TABLES.length);
   });
 
-  it('declares every model column in the migration with the same type and nullability', () => {
+  it('declares the 001 columns in the models with the same type and nullability', () => {
     const models = createModels(new Sequelize('mysql://u:p@127.0.0.1:1/none', { logging: false }));
     for (const model of Object.values(models)) {
       const spec = TROVE_TABLES.find((table) => table.name === model.getTableName());
       expect(spec, String(model.getTableName())).to.not.equal(undefined);
       const columns = new Map(spec!.columns.map(([name, definition]) => [name, definition]));
       const attributes = model.getAttributes() as Record<string, { allowNull?: boolean; type: { toSql(): string } }>;
-      for (const [name, attribute] of Object.entries(attributes)) {
+      // Columns a later migration adds are checked against the migrated database by the integration test.
+      for (const [name, attribute] of Object.entries(attributes).filter(([column]) => columns.has(column))) {
         const definition = columns.get(name);
-        expect(definition, `${spec!.name}.${name}`).to.be.a('string');
         expect(definition!.includes('NOT NULL'), `${spec!.name}.${name} nullability`).to.equal(attribute.allowNull === false);
         const modelType = attribute.type.toSql().replace(/^INTEGER$/, 'INT').replace(/^DOUBLE PRECISION$/, 'DOUBLE');
         expect(definition!.replace(/ (NOT )?NULL$/, ''), `${spec!.name}.${name} type`).to.equal(modelType);
       }
-      expect(Object.keys(model.getAttributes()).length, `${spec!.name} column count`).to.equal(columns.size);
+      for (const column of columns.keys()) expect(attributes[column], `${spec!.name}.${column} has no model attribute`).to.not.equal(undefined);
     }
   });
 
