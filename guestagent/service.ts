@@ -210,10 +210,10 @@ export function createGuestService(deps: GuestServiceDeps): RpcHandlers<GuestAge
       await lifecycle.run(() => volume.unmount(mount_point ?? driver.mountPoint));
       return null;
     },
-    resizeFs: async ({ device_path }) => {
+    resizeFs: async ({ device_path, mount_point, online }) => {
       const device = device_path ?? deps.devicePath;
       if (!device) throw new NotSupportedError('resize_fs without a data device', manager);
-      await lifecycle.run(() => volume.resize(device));
+      await lifecycle.run(() => volume.resize(device, mount_point ?? driver.mountPoint, online ?? false));
       return null;
     },
     updateOverrides: async ({ overrides, remove }) => {

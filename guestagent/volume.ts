@@ -4,7 +4,7 @@
  * existing filesystem, or even a partition table, is never overwritten. Without a device path (single-host
  * mode) the mount point is a plain directory. `filesystemStats` reports statfs figures in Trove's shape.
  */
-import { mkdir, readFile, statfs } from 'node:fs/promises';
+import { mkdir, readFile, stat, statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode, TroveError } from '../shared/errors/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -96,14 +96,16 @@ export function parseMountInfo(text: string): MountEntry[] {
 export class VolumeManager {
   private readonly run: CommandRunner;
   private readonly readMountInfo: () => Promise<string>;
+  private readonly isBlockDevice: (path: string) => Promise<boolean>;
 
   constructor(
     private readonly settings: VolumeSettings,
     private readonly logger: Logger,
-    deps: { run?: CommandRunner; readMountInfo?: () => Promise<string> } = {},
+    deps: { run?: CommandRunner; readMountInfo?: () => Promise<string>; isBlockDevice?: (path: string) => Promise<boolean> } = {},
   ) {
     this.run = deps.run ?? runHostCommand;
     this.readMountInfo = deps.readMountInfo ?? (() => readFile('/proc/self/mountinfo', 'utf8'));
+    this.isBlockDevice = deps.isBlockDevice ?? (async (path) => (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false);
   }
 
   /** The mount at exactly `mountPoint`, if any (the last one wins when mounts are stacked). */
@@ -136,6 +138,8 @@ export class VolumeManager {
    * @throws VolumeError when the device cannot be probed
    */
   async isBlank(devicePath: string): Promise<boolean> {
+    // blkid answers "nothing found" (exit 2) for a path that does not exist: never let that mean "blank".
+    if (!(await this.isBlockDevice(devicePath))) throw new VolumeError(`Cannot probe ${devicePath}: it is not a block device.`);
     const result = await this.run('blkid', ['-p', '-o', 'export', '--', devicePath], { timeoutMs: 30_000 });
     if (result.exitCode === 2) return true;
     if (result.exitCode !== 0) {
@@ -172,10 +176,23 @@ export class VolumeManager {
     if (result.exitCode !== 0) throw new VolumeError(`umount of ${mountPoint} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
   }
 
-  /** Grows the filesystem to the device size (ext filesystems; online when mounted). */
-  async resize(devicePath: string): Promise<void> {
+  /**
+   * Grows the filesystem to the device size (ext filesystems). Online: resize2fs on the mounted filesystem.
+   * Offline (Trove's default): unmount, check, resize, mount again.
+   */
+  async resize(devicePath: string, mountPoint: string, online: boolean): Promise<void> {
     if (!this.settings.fstype.startsWith('ext')) throw new VolumeError(`Resizing ${this.settings.fstype} filesystems is not supported.`);
-    const result = await this.run('resize2fs', ['--', devicePath], { timeoutMs: this.settings.formatTimeoutMs });
+    const timeoutMs = this.settings.formatTimeoutMs;
+    const wasMounted = (await this.findMount(mountPoint)) !== undefined;
+    if (!online && wasMounted) await this.unmount(mountPoint);
+    if (!online) {
+      const check = await this.run('e2fsck', ['-f', '-y', '--', devicePath], { timeoutMs });
+      // 0: clean, 1: errors corrected; anything else leaves the filesystem unsafe to resize.
+      if (check.exitCode > 1) throw new VolumeError(`e2fsck of ${devicePath} failed (exit ${check.exitCode}): ${check.stderr.trim() || check.stdout.trim()}`);
+    }
+    const result = await this.run('resize2fs', ['--', devicePath], { timeoutMs });
     if (result.exitCode !== 0) throw new VolumeError(`resize2fs of ${devicePath} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    if (!online && wasMounted) await this.mount(devicePath, mountPoint);
+    this.logger.info({ devicePath, online }, 'filesystem resized');
   }
 }

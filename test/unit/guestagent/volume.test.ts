@@ -38,14 +38,14 @@ describe('volume', () => {
 
   it('uses a plain directory when no device is configured', async () => {
     const { run, calls } = scriptedRunner({});
-    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
     expect(await volume.ensureMounted('', tmp.join('data'))).to.equal('directory');
     expect(calls).to.deep.equal([]);
   });
 
   it('formats a blank device (blkid exit 2), then mounts it with the configured options', async () => {
     const { run, calls } = scriptedRunner({ blkid: { exitCode: 2, stdout: '', stderr: '' } });
-    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
     const mountPoint = tmp.join('data');
     expect(await volume.ensureMounted('/dev/vdc', mountPoint)).to.equal('mounted');
     expect(calls).to.deep.equal([
@@ -58,7 +58,7 @@ describe('volume', () => {
   it('never formats a device that holds a filesystem or a partition table', async () => {
     for (const stdout of ['DEVNAME=/dev/vdc\nTYPE=ext4\n', 'DEVNAME=/dev/vdc\nPTTYPE=gpt\n']) {
       const { run, calls } = scriptedRunner({ blkid: { exitCode: 0, stdout, stderr: '' } });
-      const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+      const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
       await volume.ensureMounted('/dev/vdc', tmp.join('data'));
       expect(calls.map((call) => call[0])).to.deep.equal(['blkid', 'mount']);
     }
@@ -73,9 +73,39 @@ describe('volume', () => {
     expect(calls).to.deep.equal([]);
   });
 
+  it('never treats a path that is not a block device as blank', async () => {
+    const { run, calls } = scriptedRunner({ blkid: { exitCode: 2, stdout: '', stderr: '' } });
+    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => false });
+    let caught: unknown;
+    try {
+      await volume.ensureMounted('/dev/typo', tmp.join('data'));
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).to.equal('Cannot probe /dev/typo: it is not a block device.');
+    expect(calls).to.deep.equal([]);
+  });
+
+  it('resizes offline (unmount, check, grow, mount) or online (grow only)', async () => {
+    const mountPoint = tmp.join('my data');
+    mkdirSync(mountPoint);
+    let mounted = MOUNTINFO.replace('/var/lib/my\\040data', mountPoint.replace(/ /g, '\\040'));
+    const { run, calls } = scriptedRunner({});
+    const recording: CommandRunner = async (program, args, options) => {
+      if (program === 'umount') mounted = MOUNTINFO;
+      return run(program, args, options);
+    };
+    const volume = new VolumeManager(settings, silentLogger(), { run: recording, readMountInfo: async () => mounted, isBlockDevice: async () => true });
+    await volume.resize('/dev/vdb', mountPoint, false);
+    expect(calls.map((call) => call[0])).to.deep.equal(['umount', 'e2fsck', 'resize2fs', 'mount']);
+    calls.length = 0;
+    await volume.resize('/dev/vdb', mountPoint, true);
+    expect(calls).to.deep.equal([['resize2fs', '--', '/dev/vdb']]);
+  });
+
   it('fails clearly, without formatting, when the device cannot be probed', async () => {
     const { run, calls } = scriptedRunner({ blkid: { exitCode: 4, stdout: '', stderr: 'blkid: cannot open /dev/nope' } });
-    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
     let caught: unknown;
     try {
       await volume.ensureMounted('/dev/nope', tmp.join('data'));
@@ -89,7 +119,7 @@ describe('volume', () => {
 
   it('reports a failed mount with the command\'s message', async () => {
     const { run } = scriptedRunner({ blkid: { exitCode: 0, stdout: 'TYPE=ext3\n', stderr: '' }, mount: { exitCode: 32, stdout: '', stderr: 'mount: wrong fs type' } });
-    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+    const volume = new VolumeManager(settings, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
     let caught: unknown;
     try {
       await volume.ensureMounted('/dev/vdc', tmp.join('data'));
@@ -101,7 +131,7 @@ describe('volume', () => {
 
   it('refuses a filesystem type that is not a plain name', async () => {
     const { run } = scriptedRunner({ blkid: { exitCode: 2, stdout: '', stderr: '' } });
-    const volume = new VolumeManager({ ...settings, fstype: 'ext3 -O evil' }, silentLogger(), { run, readMountInfo: async () => MOUNTINFO });
+    const volume = new VolumeManager({ ...settings, fstype: 'ext3 -O evil' }, silentLogger(), { run, readMountInfo: async () => MOUNTINFO, isBlockDevice: async () => true });
     let caught: unknown;
     try {
       await volume.ensureMounted('/dev/vdc', tmp.join('data'));
