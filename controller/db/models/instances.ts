@@ -1,7 +1,8 @@
 /**
  * `instances`: one row per database instance (reference §10). `task_id`/`task_description` hold the
  * instance task (see `../instance-task.ts`); `access` is JSON text `{"is_public", "allowed_cidrs"}` or null;
- * `encrypted_key` is the instance's RPC key wrapped by `inst_rpc_key_encr_key`.
+ * `encrypted_key` is the instance's RPC key wrapped by `inst_rpc_key_encr_key`. `addresses` is trove-ts's
+ * own column (migration 002).
  */
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
 import type { ConfigurationRow } from './configurations.js';
@@ -37,6 +38,8 @@ export interface InstanceAttributes {
   region_id: string | null;
   encrypted_key: string | null;
   access: string | null;
+  /** trove-ts (migration 002): JSON list of `{address, type, network}` the taskmanager learnt from the compute backend. */
+  addresses: string | null;
 }
 
 export type InstanceCreationAttributes = CreationOf<InstanceAttributes, 'id'>;
@@ -81,6 +84,7 @@ export function defineInstance(sequelize: Sequelize): InstanceModel {
       region_id: varchar(255),
       encrypted_key: varchar(255),
       access: { type: DataTypes.TEXT, allowNull: true },
+      addresses: { type: DataTypes.TEXT, allowNull: true },
     },
     { tableName: 'instances', timestamps: false },
   );

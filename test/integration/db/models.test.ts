@@ -31,6 +31,7 @@ function samples(ids: Record<string, string>): Array<[keyof TroveModels, Sample]
         task_description: INSTANCE_TASKS.BUILDING.description, task_start_time: T1, volume_id: randomUUID(), flavor_id: 'm1.small', volume_size: 5, tenant_id: 'tenant-a',
         server_status: 'ACTIVE', deleted: false, deleted_at: null, datastore_version_id: ids['dsv'], configuration_id: ids['cfg'], slave_of_id: null,
         cluster_id: ids['cluster'], shard_id: null, type: 'member', region_id: 'RegionOne', encrypted_key: 'k1:abc', access: '{"is_public": false, "allowed_cidrs": []}',
+        addresses: '[{"address": "127.10.0.2", "type": "private", "network": "local"}]',
       },
     ],
     ['serviceStatuses', { id: randomUUID(), instance_id: ids['inst'], status_id: 0x01, status_description: 'healthy', updated_at: T1 }],
