@@ -3,8 +3,9 @@
  * `", "` and `": "` separators, every character outside printable ASCII escaped as `\uXXXX`, floats in
  * `repr` form. The Trove-compatible codec encrypts these bytes, so they must match Trove's to the byte.
  *
- * Limits inherent to JavaScript values: an integral number is written as an int (`2`, never `2.0`), and an
- * object's integer-like keys come first (JavaScript property order).
+ * JavaScript has one number type, so numbers are written as CPython writes what it parsed from
+ * `JSON.stringify` of the same value: an integral number below 1e21 is an int (`2`, never `2.0`), anything
+ * else a float. An object's integer-like keys come first (JavaScript property order).
  */
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
@@ -44,7 +45,7 @@ function dumpFloat(value: number): string {
 }
 
 function dumpNumber(value: number): string {
-  return Number.isSafeInteger(value) ? String(value) : dumpFloat(value);
+  return Number.isInteger(value) && Math.abs(value) < 1e21 ? String(value) : dumpFloat(value);
 }
 
 /** Serializes a JSON value as CPython's `json.dumps` with default arguments. */

@@ -6,7 +6,7 @@ describe('python json.dumps', () => {
     expect(pythonJsonDumps({ a: 1, b: [true, null, 'x'], c: {} })).to.equal('{"a": 1, "b": [true, null, "x"], "c": {}}');
     expect(pythonJsonDumps('é ☃ 😀 \u007f "q" \\ \n\t\u0001')).to.equal('"\\u00e9 \\u2603 \\ud83d\\ude00 \\u007f \\"q\\" \\\\ \\n\\t\\u0001"');
     const floats: [number, string][] = [
-      [1.5, '1.5'], [0.1, '0.1'], [1e16, '1e+16'], [1.5e16, '1.5e+16'], [123456.789, '123456.789'], [0.0001, '0.0001'],
+      [1.5, '1.5'], [0.1, '0.1'], [1e16, '10000000000000000'], [1.5e22, '1.5e+22'], [1e21, '1e+21'], [1234567.5e10, '12345675000000000'], [123456.789, '123456.789'], [0.0001, '0.0001'],
       [0.00001, '1e-05'], [-2.5e-7, '-2.5e-07'], [1617000000.123456, '1617000000.123456'], [1e300, '1e+300'], [NaN, 'NaN'],
     ];
     for (const [value, text] of floats) expect(pythonJsonDumps(value), String(value)).to.equal(text);
