@@ -330,7 +330,7 @@ export class FlowRunner {
       await this.options.store.finish(flow.id, this.owner, 'cancelled', 'cancelled by a later flow of the instance');
       logger.info('flow cancelled');
     } else if (error.reason === 'shutdown') {
-      await this.options.store.release(flow.id, this.owner);
+      await this.options.store.release(flow.id, this.owner, new Date(this.options.deps.clock.now()));
       logger.info('flow handed back at shutdown');
     } else {
       logger.warn('flow lease lost; another taskmanager runs it now');
@@ -373,7 +373,7 @@ export class FlowRunner {
       }),
     ]);
     clearTimeout(timer);
-    for (const entry of this.active.values()) await this.options.store.release(entry.flow.id, this.owner).catch(() => undefined);
+    for (const entry of this.active.values()) await this.options.store.release(entry.flow.id, this.owner, new Date(this.options.deps.clock.now())).catch(() => undefined);
     this.currentState = 'stopped';
   }
 }

@@ -82,13 +82,16 @@ export interface FlowDefinition {
  */
 export class StepFailure extends TroveError {
   readonly task: InstanceTask | undefined;
+  /** True when the step may pass if tried again (a backend that was briefly unavailable). @default false */
+  readonly retryable: boolean;
 
-  constructor(message: string, options: { task?: InstanceTask; code?: ErrorCode; cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(message: string, options: { task?: InstanceTask; code?: ErrorCode; cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {}) {
     super(options.code ?? ErrorCode.INTERNAL_ERROR, message, {
       ...(options.cause === undefined ? {} : { cause: options.cause }),
       ...(options.details === undefined ? {} : { details: options.details }),
     });
     this.task = options.task;
+    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -105,7 +108,7 @@ export class FlowAbortedError extends Error {
  * not answer in time, a backend that failed without saying the request was wrong.
  */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof StepFailure) return false;
+  if (error instanceof StepFailure) return error.retryable;
   if (error instanceof TroveError) {
     if (RETRYABLE_CODES.has(error.code)) return true;
     if (error.code === ErrorCode.BACKEND_ERROR) {

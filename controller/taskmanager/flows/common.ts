@@ -109,7 +109,7 @@ export async function tolerate(ctx: FlowContext, what: string, action: () => Pro
 export function failWith(task: InstanceTask, message: string, error: unknown): StepFailure {
   if (error instanceof StepFailure) return error;
   const code = error instanceof TroveError ? error.code : ErrorCode.INTERNAL_ERROR;
-  return new StepFailure(`${message}: ${error instanceof Error ? error.message : String(error)}`, { task, code, cause: error });
+  return new StepFailure(`${message}: ${error instanceof Error ? error.message : String(error)}`, { task, code, cause: error, retryable: isRetryable(error) });
 }
 
 /** Records a fault row for the instance from a failure, without secrets (messages are ours or the backend's). */

@@ -97,8 +97,8 @@ export interface FlowStore {
   update(id: string, owner: string, changes: FlowChanges): Promise<boolean>;
   /** Ends a flow while `owner` holds the lease; false when the lease was lost. */
   finish(id: string, owner: string, state: 'succeeded' | 'failed' | 'cancelled', lastError?: string | null): Promise<boolean>;
-  /** Gives a lease back (shutdown): the flow stays unfinished and any taskmanager may claim it at once. */
-  release(id: string, owner: string): Promise<void>;
+  /** Gives a lease back (shutdown): the flow stays unfinished and any taskmanager may claim it from `at` on. */
+  release(id: string, owner: string, at: Date): Promise<void>;
   /** Marks the unfinished flows of an instance created before `flow` cancelled; returns how many. */
   cancelEarlier(instanceId: string, flowId: string, createdAt: Date): Promise<number>;
   /** Number of unfinished flows of the instance recorded before this one. */

@@ -191,8 +191,8 @@ export class SqlFlowStore implements FlowStore {
     return count === 1;
   }
 
-  async release(id: string, owner: string): Promise<void> {
-    await this.model.update({ lease_expires_at: this.now(), updated_at: this.now() }, { where: this.held(id, owner) });
+  async release(id: string, owner: string, at: Date): Promise<void> {
+    await this.model.update({ lease_expires_at: at, updated_at: this.now() }, { where: this.held(id, owner) });
   }
 
   async cancelEarlier(instanceId: string, flowId: string, createdAt: Date): Promise<number> {
