@@ -69,7 +69,7 @@ export interface ApiHarness {
   datastores: SeededDatastores;
   request<T = Record<string, unknown>>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   /** Creates an instance through the API and waits until the fake taskmanager built it. */
-  createInstance(options?: { tenant?: string; body?: Record<string, unknown> }): Promise<string>;
+  createInstance(options?: { tenant?: string; token?: string; body?: Record<string, unknown> }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -213,6 +213,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<ApiHar
         const before = tm.callsOf('createInstance').length;
         const response = await request<{ instance: { id: string } }>('POST', '/instances', {
           ...(createOptions.tenant ? { tenant: createOptions.tenant } : {}),
+          ...(createOptions.token ? { token: createOptions.token } : {}),
           body: { instance: { name: 'db1', flavorRef: '2', volume: { size: 1 }, ...createOptions.body } },
         });
         if (response.status !== 200) throw new Error(`create failed: ${response.status} ${response.text}`);
