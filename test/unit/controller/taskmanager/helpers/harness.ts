@@ -15,6 +15,7 @@ import {
   serveRpc,
   type GuestAgentContract,
   type RpcServer,
+  type Sealing,
   type Transport,
 } from '../../../../../shared/rpc/index.js';
 import type { ServiceStatus } from '../../../../../shared/models/index.js';
@@ -66,8 +67,8 @@ export class FakeGuest {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
   }
 
-  /** Starts serving `guestagent.<id>`. */
-  async serve(instanceId: string): Promise<void> {
+  /** Starts serving `guestagent.<id>` (plain, or sealed with the instance's own key). */
+  async serve(instanceId: string, sealing: Sealing = { mode: 'plain' }): Promise<void> {
     const handlers: Record<string, (args: unknown) => Promise<unknown>> = {};
     for (const method of Object.keys(guestAgentContract.methods) as GuestMethod[]) {
       handlers[method] = async (args) => {
@@ -82,7 +83,7 @@ export class FakeGuest {
         transport: this.transport,
         topic: guestTopic(instanceId),
         server: instanceId,
-        sealing: { mode: 'plain' },
+        sealing,
         logger: silentLogger(),
         maxAttempts: 1,
       }),
