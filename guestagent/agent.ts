@@ -23,7 +23,7 @@ import {
 import type { ContainerRuntime } from './docker/container-runtime.js';
 import { DockerodeRuntime } from './docker/dockerode-runtime.js';
 import type { DatastoreDriver } from './datastores/base/datastore-driver.js';
-import { driverFactory } from './datastores/registry.js';
+import { assertKnownManager, loadDriverFactory } from './datastores/registry.js';
 import { HeartbeatSender } from './heartbeat.js';
 import { createGuestService } from './service.js';
 import { StatusTracker, type PreparePhase } from './status.js';
@@ -60,7 +60,7 @@ export function guestIdentity(config: TroveConfig): GuestIdentity {
   if (!GUEST_ID_PATTERN.test(guestId)) throw new ConfigError(`[DEFAULT] guest_id '${guestId}' is not a valid instance id`);
   const manager = config.DEFAULT.datastore_manager;
   if (manager === null || manager === '') throw new ConfigError('[DEFAULT] datastore_manager is not set (guest_info.conf must provide it)');
-  driverFactory(manager);
+  assertKnownManager(manager);
   return { guestId, manager };
 }
 
@@ -107,7 +107,7 @@ export class GuestAgent {
         { fstype: config.DEFAULT.volume_fstype, formatOptions: config.DEFAULT.format_options, mountOptions: config.DEFAULT.mount_options, formatTimeoutMs: config.DEFAULT.volume_format_timeout * 1000 },
         logger.child({ component: 'volume' }),
       );
-    const driver = driverFactory(identity.manager)({ instanceId: identity.guestId, config, options: datastoreOptions, runtime, volume, logger });
+    const driver = (await loadDriverFactory(identity.manager))({ instanceId: identity.guestId, config, options: datastoreOptions, runtime, volume, logger });
     await driver.reconcile();
     const phase: PreparePhase = (await driver.isPrepared()) ? 'ready' : (await driver.prepareFailure()) !== null ? 'failed' : 'new';
     const status = new StatusTracker({ probe: driver, initialPhase: phase, checkIntervalMs: config.guest_agent.status_check_interval * 1000, logger });

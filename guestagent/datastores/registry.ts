@@ -1,21 +1,19 @@
 /**
  * The datastore registry (Trove's `REGISTRY_EXT_DEFAULTS` + `datastore_registry()`): maps a datastore
- * manager name to the factory of its driver. The agent resolves `datastore_manager` here once at start-up;
- * an unknown manager is a configuration error, reported before anything else happens.
+ * manager name to the factory of its driver. The agent checks `datastore_manager` here at start-up (an
+ * unknown manager is a configuration error, reported before anything else happens) and then loads only that
+ * driver, so a MariaDB guest never loads the PostgreSQL client library and vice versa.
  */
 import { ConfigError } from '../../shared/errors/index.js';
 import type { DriverContext } from './base/container-driver.js';
 import type { DatastoreDriver } from './base/datastore-driver.js';
-import { createMariadbDriver } from './mariadb/driver.js';
-import { createMysqlDriver } from './mysql/driver.js';
-import { createPostgresqlDriver } from './postgresql/driver.js';
 
 export type DriverFactory = (context: DriverContext) => DatastoreDriver;
 
-const REGISTRY: Readonly<Record<string, DriverFactory>> = {
-  mysql: createMysqlDriver,
-  mariadb: createMariadbDriver,
-  postgresql: createPostgresqlDriver,
+const REGISTRY: Readonly<Record<string, () => Promise<DriverFactory>>> = {
+  mysql: async () => (await import('./mysql/driver.js')).createMysqlDriver,
+  mariadb: async () => (await import('./mariadb/driver.js')).createMariadbDriver,
+  postgresql: async () => (await import('./postgresql/driver.js')).createPostgresqlDriver,
 };
 
 /** The managers this agent can run. */
@@ -23,14 +21,26 @@ export function registeredManagers(): string[] {
   return Object.keys(REGISTRY);
 }
 
-/**
- * The driver factory of a manager.
- * @throws ConfigError naming the unknown manager and the known ones
- */
-export function driverFactory(manager: string): DriverFactory {
-  const factory = Object.prototype.hasOwnProperty.call(REGISTRY, manager) ? REGISTRY[manager] : undefined;
-  if (factory === undefined) {
+function loaderOf(manager: string): () => Promise<DriverFactory> {
+  const loader = Object.prototype.hasOwnProperty.call(REGISTRY, manager) ? REGISTRY[manager] : undefined;
+  if (loader === undefined) {
     throw new ConfigError(`Unknown datastore manager '${manager}' ([DEFAULT] datastore_manager); known: ${registeredManagers().join(', ')}`, { manager });
   }
-  return factory;
+  return loader;
+}
+
+/**
+ * Checks that a manager is registered.
+ * @throws ConfigError naming the unknown manager and the known ones
+ */
+export function assertKnownManager(manager: string): void {
+  loaderOf(manager);
+}
+
+/**
+ * Loads the driver factory of a manager.
+ * @throws ConfigError naming the unknown manager and the known ones
+ */
+export async function loadDriverFactory(manager: string): Promise<DriverFactory> {
+  return loaderOf(manager)();
 }

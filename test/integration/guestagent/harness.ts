@@ -11,7 +11,7 @@ import type { GuestAgentContract, RpcContext, RpcHandlers } from '../../../share
 import { DockerodeRuntime } from '../../../guestagent/docker/dockerode-runtime.js';
 import { datastoreLabels } from '../../../guestagent/docker/reconcile.js';
 import type { DatastoreDriver } from '../../../guestagent/datastores/base/datastore-driver.js';
-import { driverFactory } from '../../../guestagent/datastores/registry.js';
+import { loadDriverFactory } from '../../../guestagent/datastores/registry.js';
 import { createGuestService } from '../../../guestagent/service.js';
 import { StatusTracker } from '../../../guestagent/status.js';
 import { VolumeManager } from '../../../guestagent/volume.js';
@@ -73,7 +73,7 @@ export class GuestHarness {
   /** Builds a fresh driver/status/service (as a restarted agent would) and reconciles. */
   async start(): Promise<AgentStack> {
     const volume = new VolumeManager({ fstype: 'ext3', formatOptions: '-m 5', mountOptions: 'defaults', formatTimeoutMs: 60_000 }, this.logger);
-    const driver = driverFactory(this.manager)({ instanceId: this.instanceId, config: this.config, options: this.config[this.manager], runtime: this.runtime, volume, logger: this.logger });
+    const driver = (await loadDriverFactory(this.manager))({ instanceId: this.instanceId, config: this.config, options: this.config[this.manager], runtime: this.runtime, volume, logger: this.logger });
     await driver.reconcile();
     const phase = (await driver.isPrepared()) ? 'ready' : (await driver.prepareFailure()) !== null ? 'failed' : 'new';
     const status = new StatusTracker({ probe: driver, initialPhase: phase, checkIntervalMs: 500, logger: this.logger });

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../../shared/config/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
-import { driverFactory } from '../../../guestagent/datastores/registry.js';
+import { loadDriverFactory } from '../../../guestagent/datastores/registry.js';
 import { filesystemStats, VolumeManager } from '../../../guestagent/volume.js';
 import { FakeContainerRuntime } from '../../fakes/fake-container-runtime.js';
 import { TempDir } from '../../helpers/tmp.js';
@@ -85,7 +85,7 @@ describe('data volume on a loop device', function () {
   it('is mounted by the agent at start-up when the datastore section names the device', async () => {
     await volume.unmount(mountPoint);
     const config = defaultConfig({ DEFAULT: { guest_id: 'loop-test', datastore_manager: 'mariadb' }, mariadb: { mount_point: mountPoint, device_path: device } });
-    const driver = driverFactory('mariadb')({ instanceId: 'loop-test', config, options: config.mariadb, runtime: new FakeContainerRuntime(), volume, logger: silentLogger() });
+    const driver = (await loadDriverFactory('mariadb'))({ instanceId: 'loop-test', config, options: config.mariadb, runtime: new FakeContainerRuntime(), volume, logger: silentLogger() });
     await driver.reconcile();
     expect((await volume.findMount(mountPoint))?.source).to.equal(device);
     expect(readFileSync(join(mountPoint, 'keep.txt'), 'utf8')).to.equal('precious');
