@@ -157,8 +157,9 @@ export class ConductorService {
       server: config.DEFAULT.host,
       sealing: this.sealing,
       logger,
-      // Enough unsettled messages for a full batch to fill while the previous one is written.
-      concurrency: 2 * config.conductor.heartbeat_batch_size + 64,
+      // Enough unsettled messages that full batches keep waiting while one is written: the transport
+      // tops credit up only after half of it is used.
+      concurrency: 4 * config.conductor.heartbeat_batch_size + 64,
       metrics: rpc,
       ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
     });
