@@ -141,8 +141,10 @@ export class ContainerDatastoreDriver implements DatastoreDriver {
       await this.state.write({ datastoreVersion: version });
       await this.startContainer(version);
       await this.app.waitFor('ready for its admin user', () => this.engine.isReadyForBootstrap(this.exec, this.engineContext, this.credentials));
+      this.logger.info('datastore answers on its socket');
       await this.bootstrapAdmin();
       await this.waitHealthy();
+      this.logger.info('datastore healthy; creating databases and users');
       await this.admin.createDatabases(request.databases);
       await this.admin.createUsers(request.users);
       if (request.rootPassword) await this.admin.enableRoot(request.rootPassword);
