@@ -143,6 +143,8 @@ export class GuestAgent {
       sealing: this.sealing,
       logger: this.logger,
     });
+    // Probe first: the first heartbeat of a restarted agent must carry the real status, not `unknown`.
+    await this.status.refresh();
     this.unsubscribe = this.status.onChange(() => void this.heartbeat.beat());
     this.status.start();
     this.heartbeat.start();

@@ -13,7 +13,7 @@ import { checkDatabaseName, checkSchema, checkUser, checkUserRef, serializeSchem
 import { paginate } from '../base/paging.js';
 import { generatePassword } from '../base/passwords.js';
 import { applyGlobalVariables } from './global-variables.js';
-import { grantDatabase, quoteIdentifier, serverErrorNumber, unescapeGrantDatabase, withConnection, type MysqlEndpoint } from './sql.js';
+import { grantDatabase, querySecret, quoteIdentifier, serverErrorNumber, unescapeGrantDatabase, withConnection, type MysqlEndpoint } from './sql.js';
 
 const ROOT_USER = 'root';
 const ROOT_HOST = '%';
@@ -89,8 +89,8 @@ export class MysqlAdmin implements DatastoreAdmin {
     await this.run(async (connection) => {
       for (const user of checked) {
         // IF NOT EXISTS + ALTER: a redelivered create (at-least-once casts) ends in the same state.
-        await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user.name, user.host, user.password]);
-        await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user.name, user.host, user.password]);
+        await querySecret(connection, 'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user.name, user.host, user.password], `Creating user ${user.name}@${user.host}`);
+        await querySecret(connection, 'ALTER USER ?@? IDENTIFIED BY ?', [user.name, user.host, user.password], `Setting the password of ${user.name}@${user.host}`);
         for (const database of user.databases) {
           await connection.query(`GRANT ALL PRIVILEGES ON ${grantDatabase(database)} TO ?@?`, [user.name, user.host]);
         }
@@ -136,7 +136,7 @@ export class MysqlAdmin implements DatastoreAdmin {
     await this.run(async (connection) => {
       for (const user of checked) {
         await this.requireUser(connection, user.name, user.host);
-        await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user.name, user.host, user.password]);
+        await querySecret(connection, 'ALTER USER ?@? IDENTIFIED BY ?', [user.name, user.host, user.password], `Setting the password of ${user.name}@${user.host}`);
         this.settings.logger.info({ user: user.name, host: user.host }, 'password changed');
       }
     });
@@ -151,7 +151,7 @@ export class MysqlAdmin implements DatastoreAdmin {
       if (target.name !== ref.name || target.host !== ref.host) {
         await connection.query('RENAME USER ?@? TO ?@?', [ref.name, ref.host, target.name, target.host]);
       }
-      if (password !== undefined) await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [target.name, target.host, password]);
+      if (password !== undefined) await querySecret(connection, 'ALTER USER ?@? IDENTIFIED BY ?', [target.name, target.host, password], `Setting the password of ${target.name}@${target.host}`);
     });
     this.settings.logger.info({ user: ref.name, host: ref.host, newName: target.name, newHost: target.host, passwordChanged: password !== undefined }, 'user attributes updated');
   }
@@ -189,8 +189,8 @@ export class MysqlAdmin implements DatastoreAdmin {
   async enableRoot(password?: string | null): Promise<SerializedUser> {
     const secret = password ? validatePassword(password) : generatePassword(this.settings.passwordLength);
     await this.run(async (connection) => {
-      await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [ROOT_USER, ROOT_HOST, secret]);
-      await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [ROOT_USER, ROOT_HOST, secret]);
+      await querySecret(connection, 'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [ROOT_USER, ROOT_HOST, secret], 'Creating root');
+      await querySecret(connection, 'ALTER USER ?@? IDENTIFIED BY ?', [ROOT_USER, ROOT_HOST, secret], 'Setting the root password');
       await connection.query('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', [ROOT_USER, ROOT_HOST]);
     });
     await this.settings.credentials.write(ROOT_CREDENTIALS, { user: ROOT_USER, password: secret });

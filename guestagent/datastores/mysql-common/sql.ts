@@ -52,8 +52,26 @@ export async function withConnection<T>(endpoint: MysqlEndpoint, credentials: Cr
   }
   try {
     return await work(connection);
+  } catch (error) {
+    // mysql2 errors carry the statement text, values included (passwords!); it must never reach a log.
+    if (typeof error === 'object' && error !== null && 'sql' in error) delete (error as { sql?: unknown }).sql;
+    throw error;
   } finally {
     await connection.end().catch(() => connection.destroy());
+  }
+}
+
+/**
+ * Runs a statement that carries a secret. A failure is rethrown without the server's message, which may
+ * quote the statement (a syntax error shows the text near the password).
+ */
+export async function querySecret(connection: Connection, sql: string, values: unknown[], what: string): Promise<void> {
+  try {
+    await connection.query(sql, values);
+  } catch (error) {
+    const errno = serverErrorNumber(error);
+    const code = (error as { code?: unknown }).code;
+    throw new DatastoreUnavailableError(`${what} failed (server error ${errno ?? 'unknown'}${typeof code === 'string' ? ` ${code}` : ''}).`);
   }
 }
 

@@ -5,7 +5,8 @@ import { silentLogger } from '../../../../../shared/logging/index.js';
 import type { EngineContext } from '../../../../../guestagent/datastores/base/engine.js';
 import { createMysqlEngine } from '../../../../../guestagent/datastores/mysql-common/engine.js';
 import { toSetValue } from '../../../../../guestagent/datastores/mysql-common/global-variables.js';
-import { grantDatabase, quoteIdentifier, unescapeGrantDatabase } from '../../../../../guestagent/datastores/mysql-common/sql.js';
+import type { Connection } from 'mysql2/promise';
+import { grantDatabase, querySecret, quoteIdentifier, unescapeGrantDatabase } from '../../../../../guestagent/datastores/mysql-common/sql.js';
 
 const engine = createMysqlEngine({ manager: 'mariadb', clientProgram: 'mariadb', hasRoleColumn: true, bootstrap: 'socket-peer' });
 const context: EngineContext = {
@@ -25,6 +26,22 @@ describe('MySQL-family engine', () => {
     expect(quoteIdentifier('a`b')).to.equal('`a``b`');
     expect(grantDatabase('my_db%')).to.equal('`my\\_db\\%`.*');
     expect(unescapeGrantDatabase('my\\_db\\%')).to.equal('my_db%');
+  });
+
+  it('never lets a failed statement that carries a password leak it', async () => {
+    const connection = {
+      query: async () => {
+        throw Object.assign(new Error("You have an error in your SQL syntax near 'IDENTIFIED BY 'hunter2-secret''"), { errno: 1064, code: 'ER_PARSE_ERROR', sql: "ALTER USER 'a'@'%' IDENTIFIED BY 'hunter2-secret'" });
+      },
+    } as unknown as Connection;
+    let caught: unknown;
+    try {
+      await querySecret(connection, 'ALTER USER ?@? IDENTIFIED BY ?', ['a', '%', 'hunter2-secret'], 'Setting the password of a@%');
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).to.equal('Setting the password of a@% failed (server error 1064 ER_PARSE_ERROR).');
+    expect(JSON.stringify(caught)).to.not.contain('hunter2');
   });
 
   it('converts option-file sizes for SET GLOBAL', () => {
