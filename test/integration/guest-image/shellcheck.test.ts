@@ -42,7 +42,7 @@ function shellFiles(): string[] {
     ...walk(join(root, 'images/guest/lib')),
     ...walk(join(root, 'images/guest/host-shims')),
   ];
-  const packaging = ['build', 'stage-app', 'deb/postinst', 'deb/prerm', 'deb/postrm'].map((name) => join(root, 'controller/packaging', name));
+  const packaging = ['build', 'stage-app', 'deb/preinst', 'deb/postinst', 'deb/prerm', 'deb/postrm'].map((name) => join(root, 'controller/packaging', name));
   return [...element, ...guest, ...packaging].map((path) => relative(root, path)).sort();
 }
 
