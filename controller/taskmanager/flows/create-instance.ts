@@ -177,7 +177,8 @@ const prepareStep: StepDefinition = {
     const flavor = ctx.args['flavor'] as Record<string, unknown>;
     const ram = flavorRam(flavor);
     const hasVolume = instance.volumeId !== null;
-    const devicePath = hasVolume && ctx.deps.backend.capabilities.volumeKind === 'block' ? options.device_path : hasVolume ? '' : null;
+    const block = ctx.deps.backend.capabilities.volumeKind === 'block';
+    const devicePath = hasVolume && block ? options.device_path : hasVolume ? '' : null;
     const rootPassword = typeof ctx.args['root_password'] === 'string' ? ctx.args['root_password'] : null;
     await ctx.deps.guest(instance.id).prepare(
       {
@@ -186,7 +187,8 @@ const prepareStep: StepDefinition = {
         memory_mb: ram,
         users: (ctx.args['users'] ?? []) as never,
         device_path: devicePath,
-        mount_point: options.mount_point,
+        // A directory volume's place is the backend's business (the guest's own configuration names it).
+        mount_point: block ? options.mount_point : null,
         backup_info: null,
         config_contents: renderDatastoreConfig(version.manager, ram, instance.id),
         root_password: rootPassword,
