@@ -4,7 +4,7 @@
  * address, a deleted one is marked deleted, resizes take effect, backups complete), and starts a
  * `FakeGuestAgent` per instance on `guestagent.<id>`, sealed with the instance's own key unwrapped from
  * `instances.encrypted_key` exactly as a real guest would receive it. `holdBuilds` keeps new instances
- * BUILDING; `failNext` makes the next cast of a method fail (it is then redelivered by the server).
+ * BUILDING, `holdBackups` keeps new backups NEW; `failNext` makes the next cast of a method fail (it is then redelivered by the server).
  */
 import type { TroveConfig } from '../../shared/config/index.js';
 import { keyEncryptionKeysFromConfig, unwrapInstanceKey } from '../../shared/crypto/index.js';
@@ -34,6 +34,8 @@ export class FakeTaskManager {
   readonly guests = new Map<string, FakeGuestAgent>();
   /** Keep created instances in BUILDING (no guest started) until `finishBuild`. */
   holdBuilds = false;
+  /** Keep created backups NEW (running) instead of completing them. */
+  holdBackups = false;
   /** Methods whose next cast throws once. */
   readonly failNext = new Set<string>();
   private server: RpcServer | undefined;
@@ -161,6 +163,7 @@ export class FakeTaskManager {
       createBackup: async (args, context) =>
         track('createBackup', args, context.values, async () => {
           const id = String(args.backup_info['id']);
+          if (this.holdBackups) return;
           await models.backups.update({ state: 'COMPLETED', size: 0.1, location: `file:///var/lib/trove/backups/${id}.xbstream`, checksum: 'c0ffee' }, { where: { id } });
         }),
       deleteBackup: async (args, context) =>

@@ -63,6 +63,15 @@ function bodyParserFault(error: unknown): { status: number; message: string } | 
   }
 }
 
+/** Client errors raised by express itself (e.g. a path parameter that cannot be decoded). */
+function httpClientFault(error: unknown): { status: number; message: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as BodyParserError;
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499) return undefined;
+  return { status: code, message: code === 400 ? 'The request could not be understood.' : 'The request was refused.' };
+}
+
 function loggerFor(req: Request, fallback: Logger): Logger {
   return requestMetaOf(req)?.logger ?? fallback;
 }
@@ -70,7 +79,7 @@ function loggerFor(req: Request, fallback: Logger): Logger {
 /** The API's error handler: maps everything thrown to Trove's fault bodies. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const parserFault = bodyParserFault(error);
+    const parserFault = bodyParserFault(error) ?? (error instanceof TroveError ? undefined : httpClientFault(error));
     if (parserFault) {
       sendFault(res, parserFault.status, parserFault.message);
       return;

@@ -14,6 +14,8 @@ export function requestContext(logger: Logger): RequestHandler {
     const startedAt = process.hrtime.bigint();
     setRequestMeta(req, { requestId, logger: requestLogger, startedAt });
     res.setHeader('X-OpenStack-Request-ID', requestId);
+    // Trove's WSGI server decodes paths leniently: a '%' not followed by two hex digits stays a '%'.
+    if (req.url.includes('%')) req.url = req.url.replace(/%(?![0-9A-Fa-f]{2})/g, '%25');
     res.on('finish', () => {
       if (!requestLogger.isLevelEnabled('debug') && res.statusCode < 500) return;
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;

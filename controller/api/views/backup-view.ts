@@ -8,17 +8,17 @@ export function backupView(backup: BackupRow, versions: VersionLookup): Record<s
   const view: Record<string, unknown> = {
     id: backup.id,
     name: backup.name,
-    description: backup.description,
-    locationRef: backup.location,
-    instance_id: backup.instance_id,
+    description: backup.description ?? null,
+    locationRef: backup.location ?? null,
+    instance_id: backup.instance_id ?? null,
     created: formatDate(backup.created),
     updated: formatDate(backup.updated),
-    size: backup.size,
+    size: backup.size ?? null,
     status: backup.state,
-    parent_id: backup.parent_id,
-    project_id: backup.tenant_id,
+    parent_id: backup.parent_id ?? null,
+    project_id: backup.tenant_id ?? null,
   };
-  const found = backup.datastore_version_id === null ? undefined : versions.get(backup.datastore_version_id);
+  const found = backup.datastore_version_id === null || backup.datastore_version_id === undefined ? undefined : versions.get(backup.datastore_version_id);
   if (found !== undefined) {
     view['datastore'] = { type: found.datastore?.name ?? null, version: found.version.name, version_id: found.version.id };
   }
