@@ -53,3 +53,12 @@ images:
 
 clean:
 	rm -rf dist .test-state
+
+# Controller .deb and .rpm under build/packages/ (clean npm ci + tsc of the committed tree); docs/packaging.md.
+packages:
+	@controller/packaging/build
+
+# The guest image (qcow2 + kernel + initrd) under /var/lib/trove/images/, reused while its inputs are
+# unchanged; GUEST_IMAGE_ARGS passes options, e.g. "--dev-mode" or "--preload-image trove/mariadb:10.11".
+guest-image:
+	@images/guest/build $(GUEST_IMAGE_ARGS)
