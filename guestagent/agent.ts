@@ -7,7 +7,6 @@
  *   created ──run()──▶ running ──shutdown()──▶ stopping ──▶ stopped
  */
 import type { TroveConfig } from '../shared/config/index.js';
-import { ConfigError } from '../shared/errors/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import {
   conductorContract,
@@ -23,12 +22,16 @@ import {
 import type { ContainerRuntime } from './docker/container-runtime.js';
 import { DockerodeRuntime } from './docker/dockerode-runtime.js';
 import type { DatastoreDriver } from './datastores/base/datastore-driver.js';
-import { assertKnownManager, loadDriverFactory } from './datastores/registry.js';
+import { loadDriverFactory } from './datastores/registry.js';
 import { HeartbeatSender } from './heartbeat.js';
+import { guestIdentity, type GuestIdentity } from './identity.js';
+
+export { guestIdentity, type GuestIdentity } from './identity.js';
 import { createGuestService } from './service.js';
 import { StatusTracker, type PreparePhase } from './status.js';
 import { VolumeManager } from './volume.js';
 
+/** The agent's life cycle (see the module comment). */
 export type AgentState = 'created' | 'running' | 'stopping' | 'stopped';
 
 /** Options to configure the agent; the runtime and volume manager are injectable for tests. */
@@ -40,28 +43,6 @@ export interface GuestAgentOptions {
   runtime?: ContainerRuntime;
   /** @default host commands (blkid, mkfs, mount) */
   volume?: VolumeManager;
-}
-
-/** The guest's identity from guest_info.conf. */
-export interface GuestIdentity {
-  guestId: string;
-  manager: string;
-}
-
-const GUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-/**
- * Reads and checks `guest_id` and `datastore_manager`.
- * @throws ConfigError with one line naming the missing or bad option
- */
-export function guestIdentity(config: TroveConfig): GuestIdentity {
-  const guestId = config.DEFAULT.guest_id;
-  if (guestId === null || guestId === '') throw new ConfigError('[DEFAULT] guest_id is not set (guest_info.conf must provide it)');
-  if (!GUEST_ID_PATTERN.test(guestId)) throw new ConfigError(`[DEFAULT] guest_id '${guestId}' is not a valid instance id`);
-  const manager = config.DEFAULT.datastore_manager;
-  if (manager === null || manager === '') throw new ConfigError('[DEFAULT] datastore_manager is not set (guest_info.conf must provide it)');
-  assertKnownManager(manager);
-  return { guestId, manager };
 }
 
 /** One instance's guest agent. */

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 
+/** What a host program did: its exit code and output. */
 export interface CommandResult {
   exitCode: number;
   stdout: string;

@@ -19,6 +19,7 @@ export interface StatusProbe {
   probeStatus(): Promise<ServiceStatus>;
 }
 
+/** Called with every status change. */
 export type StatusListener = (status: ServiceStatus, previous: ServiceStatus) => void;
 
 /** Options to configure the status tracker. */

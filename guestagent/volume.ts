@@ -38,6 +38,7 @@ export interface VolumeSettings {
   formatTimeoutMs: number;
 }
 
+/** One line of the mount table. */
 export interface MountEntry {
   mountPoint: string;
   source: string;

@@ -8,6 +8,7 @@ import { ConfigError } from '../../shared/errors/index.js';
 import type { DriverContext } from './base/container-driver.js';
 import type { DatastoreDriver } from './base/datastore-driver.js';
 
+/** Builds a driver for one instance. */
 export type DriverFactory = (context: DriverContext) => DatastoreDriver;
 
 const REGISTRY: Readonly<Record<string, () => Promise<DriverFactory>>> = {

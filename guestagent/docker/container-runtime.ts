@@ -57,6 +57,7 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** Options of a command run inside a container. */
 export interface ExecOptions {
   /** `uid:gid` or a user name inside the container. @default the container's user */
   user?: string;

@@ -13,8 +13,11 @@ import { ErrorCode, TroveError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ContainerInfo, ContainerRuntime } from './container-runtime.js';
 
+/** Label naming the instance a container belongs to. */
 export const LABEL_INSTANCE_ID = 'trove.instance-id';
+/** Label naming what the container is to the instance. */
 export const LABEL_ROLE = 'trove.role';
+/** `trove.role` of the datastore container. */
 export const ROLE_DATABASE = 'database';
 
 /** The labels of an instance's datastore container. */
@@ -33,6 +36,7 @@ export class ContainerConflictError extends TroveError {
   }
 }
 
+/** What reconciliation found and did. */
 export interface ReconcileResult {
   /** The datastore container to keep using, if there is one. */
   adopted: ContainerInfo | undefined;

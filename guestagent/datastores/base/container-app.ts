@@ -11,6 +11,7 @@ import type { Logger } from '../../../shared/logging/index.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecOptions, ExecResult } from '../../docker/container-runtime.js';
 import { datastoreLabels } from '../../docker/reconcile.js';
 
+/** Label holding a hash of the container spec, so a changed spec is noticed on the next start. */
 export const LABEL_SPEC_HASH = 'trove.spec-hash';
 
 /** Thrown when the datastore does not reach the awaited state in time. */

@@ -17,6 +17,7 @@ export interface PersistedState {
   datastoreVersion?: string;
 }
 
+/** Reads and writes the agent's state directory on the volume. */
 export class StateStore {
   constructor(readonly directory: string) {}
 

@@ -6,6 +6,7 @@ import { ContainerDatastoreDriver, type DriverContext } from '../base/container-
 import type { DatastoreDriver } from '../base/datastore-driver.js';
 import { createMysqlEngine } from '../mysql-common/engine.js';
 
+/** Builds the MariaDB driver (the MySQL-family engine, MariaDB variant). */
 export function createMariadbDriver(context: DriverContext): DatastoreDriver {
   return new ContainerDatastoreDriver(
     createMysqlEngine({ manager: 'mariadb', clientProgram: 'mariadb', hasRoleColumn: true, bootstrap: 'socket-peer' }),

@@ -7,6 +7,7 @@ import { ContainerDatastoreDriver, type DriverContext } from '../base/container-
 import type { DatastoreDriver } from '../base/datastore-driver.js';
 import { createMysqlEngine } from '../mysql-common/engine.js';
 
+/** Builds the MySQL driver (the MySQL-family engine, MySQL variant). */
 export function createMysqlDriver(context: DriverContext): DatastoreDriver {
   return new ContainerDatastoreDriver(
     createMysqlEngine({ manager: 'mysql', clientProgram: 'mysql', hasRoleColumn: false, bootstrap: 'root-password' }),

@@ -5,6 +5,7 @@ import { ContainerDatastoreDriver, type DriverContext } from '../base/container-
 import type { DatastoreDriver } from '../base/datastore-driver.js';
 import { createPostgresqlEngine } from './engine.js';
 
+/** Builds the PostgreSQL driver. */
 export function createPostgresqlDriver(context: DriverContext): DatastoreDriver {
   return new ContainerDatastoreDriver(createPostgresqlEngine(), context);
 }

@@ -17,7 +17,9 @@ export interface PostgresEndpoint {
 /** The maintenance database the admin connects to. */
 export const ADMIN_DATABASE = 'postgres';
 
+/** Quotes an identifier with double quotes, doubling embedded ones. */
 export const quoteIdentifier = (name: string): string => pg.escapeIdentifier(name);
+/** Quotes a string literal (E'' form when it holds backslashes). */
 export const quoteLiteral = (value: string): string => pg.escapeLiteral(value);
 
 /** Opens a client to `database`, runs `work`, always closes. */

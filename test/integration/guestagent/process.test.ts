@@ -101,7 +101,7 @@ describe('trove-guestagent process (RabbitMQ + Docker)', function () {
     ];
     for (const [change, message] of cases) {
       const dir = writeGuestConfig(tmp.join(`bad-${randomUUID()}`), { ...files, ...change });
-      const result = spawnSync(process.execPath, [AGENT_MAIN, '--config-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(process.execPath, [AGENT_MAIN, '--config-dir', dir], { encoding: 'utf8', timeout: 90_000 });
       expect(result.status, String(message)).to.equal(2);
       const lines = result.stderr.trim().split('\n');
       expect(lines, result.stderr).to.have.length(1);
