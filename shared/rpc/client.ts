@@ -72,7 +72,7 @@ export function createRpcClient<C extends Contract>(contract: C, options: RpcCli
 
     if (spec.kind === 'cast') {
       const { inner } = await codec.sealRequest(parts, { ...binding, ttlMs: castTtlMs(options.sealing) });
-      await options.transport.publish(address, { body: encodeEnvelope(inner) }, { ensureQueue: true });
+      await options.transport.publish(address, { body: encodeEnvelope(inner) }, { ensureQueue: true, persistent: true });
       logger.debug({ method: header.method, uniqueId: header.uniqueId, requestId: context['request_id'] }, 'cast sent');
       return undefined;
     }

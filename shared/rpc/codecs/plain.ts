@@ -18,7 +18,9 @@ export function createPlainCodec(): MessageCodec {
   return {
     name: 'plain',
     async sealRequest(parts) {
-      return { inner: { ...writeRequestHeader(parts.header), args: parts.args, ...packContext(parts.context) } };
+      const inner = writeRequestHeader(parts.header);
+      inner['args'] = parts.args;
+      return { inner: Object.assign(inner, packContext(parts.context)) };
     },
     async openRequest(inner): Promise<OpenedRequest> {
       if ('_sealed' in inner) throw new MessageRejectedError('no_key', 'Sealed message received but secure messaging is off');

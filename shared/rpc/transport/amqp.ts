@@ -43,8 +43,13 @@ interface PendingSend {
   subject: string | undefined;
   message: WireMessage;
   declare: QueueDeclaration | undefined;
+  persistent: boolean;
   timer: NodeJS.Timeout;
   done: boolean;
+  /** Waiting in the outbox (not sent on the current connection). */
+  queued: boolean;
+  /** The AMQP delivery while the broker has not settled it. */
+  delivery: AmqpDelivery | undefined;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -102,12 +107,12 @@ export class AmqpTransport implements Transport {
   async publish(address: Address, message: WireMessage, options: PublishOptions = {}): Promise<void> {
     const key = routingKey(address);
     const { target, subject } = this.scheme.publish(this.settings.topology.exchange, key);
-    await this.enqueue(target, subject, message, options.ensureQueue ? { queue: key, kind: 'server' } : undefined, options.deadline);
+    await this.enqueue(target, subject, message, options.ensureQueue ? { queue: key, kind: 'server' } : undefined, options.deadline, options.persistent ?? false);
   }
 
   async sendReply(queue: string, message: WireMessage): Promise<void> {
     const { target, subject } = this.scheme.reply(queue);
-    await this.enqueue(target, subject, message, undefined, undefined);
+    await this.enqueue(target, subject, message, undefined, undefined, false);
   }
 
   async listen(address: Address, onDelivery: (delivery: Delivery) => void, options: ListenOptions): Promise<Consumer> {
@@ -189,12 +194,12 @@ export class AmqpTransport implements Transport {
     for (const declaration of queues) this.declared.add(declaration.queue);
   }
 
-  private enqueue(target: string, subject: string | undefined, message: WireMessage, declare: QueueDeclaration | undefined, deadline: number | undefined): Promise<void> {
+  private enqueue(target: string, subject: string | undefined, message: WireMessage, declare: QueueDeclaration | undefined, deadline: number | undefined, persistent: boolean): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new MessagingUnavailableError('Transport is closed'));
     return new Promise<void>((resolve, reject) => {
       const waitMs = Math.max(0, (deadline ?? Date.now() + this.settings.publishTimeoutMs) - Date.now());
       const pending: PendingSend = {
-        target, subject, message, declare, resolve, reject, done: false,
+        target, subject, message, declare, persistent, resolve, reject, done: false, queued: true, delivery: undefined,
         timer: setTimeout(() => {
           this.finish(pending, new MessagingUnavailableError(`The message broker did not accept the message within ${Math.round(waitMs / 1000)} s${this.lastError ? `: ${this.lastError.message}` : ''}`));
         }, waitMs),
@@ -208,9 +213,13 @@ export class AmqpTransport implements Transport {
     if (pending.done) return;
     pending.done = true;
     clearTimeout(pending.timer);
-    const index = this.outbox.indexOf(pending);
-    if (index >= 0) this.outbox.splice(index, 1);
-    for (const [delivery, entry] of this.unsettled) if (entry === pending) this.unsettled.delete(delivery);
+    if (pending.queued) {
+      const index = this.outbox.indexOf(pending);
+      if (index >= 0) this.outbox.splice(index, 1);
+      pending.queued = false;
+    }
+    if (pending.delivery !== undefined) this.unsettled.delete(pending.delivery);
+    pending.delivery = undefined;
     if (error) pending.reject(error);
     else pending.resolve();
   }
@@ -241,14 +250,16 @@ export class AmqpTransport implements Transport {
         const sender = this.senderFor(pending.target);
         if (!sender.sendable()) return;
         this.outbox.shift();
+        pending.queued = false;
         const delivery = sender.send({
           subject: pending.subject,
-          durable: true,
+          durable: pending.persistent,
           ...(pending.message.ttlMs === undefined ? {} : { ttl: pending.message.ttlMs }),
           content_type: 'application/json',
           content_encoding: 'utf-8',
           body: rhea.message.data_section(Buffer.from(pending.message.body, 'utf8')),
         });
+        pending.delivery = delivery;
         this.unsettled.set(delivery, pending);
       }
     } finally {
@@ -282,6 +293,7 @@ export class AmqpTransport implements Transport {
     const pending = delivery === undefined ? undefined : this.unsettled.get(delivery);
     if (delivery === undefined || pending === undefined) return;
     this.unsettled.delete(delivery);
+    pending.delivery = undefined;
     if (outcome === 'accepted') {
       this.finish(pending);
     } else if (outcome === 'rejected') {
@@ -290,6 +302,7 @@ export class AmqpTransport implements Transport {
     } else {
       setTimeout(() => {
         if (this.state === 'closed' || !this.isPending(pending)) return;
+        pending.queued = true;
         this.outbox.unshift(pending);
         void this.pump();
       }, 100);
@@ -297,12 +310,16 @@ export class AmqpTransport implements Transport {
   }
 
   private isPending(pending: PendingSend): boolean {
-    return !pending.done && !this.outbox.includes(pending);
+    return !pending.done && !pending.queued;
   }
 
   private requeueUnsettled(match: (entry: PendingSend) => boolean): void {
     const again = [...this.unsettled].filter(([, entry]) => match(entry));
-    for (const [delivery] of again) this.unsettled.delete(delivery);
+    for (const [delivery, entry] of again) {
+      this.unsettled.delete(delivery);
+      entry.delivery = undefined;
+      entry.queued = true;
+    }
     this.outbox.unshift(...again.map(([, entry]) => entry));
   }
 
@@ -337,12 +354,25 @@ export class AmqpTransport implements Transport {
 
   private watch(connection: Connection, hostName: string, port: number): void {
     let opened = false;
+    let ended = false;
+    // rhea may report one failure several ways (connection_close, then disconnected); act on the first.
     const lost = (error: Error): void => {
-      if (this.connection !== connection && opened) return;
+      if (ended) return;
+      ended = true;
       if (!opened) this.attemptFailed(error);
-      else this.connectionLost(error);
+      else if (this.connection === connection) this.connectionLost(error);
+      try {
+        connection.socket?.destroy();
+      } catch {
+        // already closed
+      }
     };
     connection.on('connection_open', () => {
+      if (this.state === 'closed') {
+        ended = true;
+        connection.close();
+        return;
+      }
       opened = true;
       this.connection = connection;
       this.generation += 1;

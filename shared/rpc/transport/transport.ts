@@ -41,6 +41,8 @@ export interface PublishOptions {
    * across reconnects. @default now + the transport's publish timeout
    */
   deadline?: number;
+  /** Ask the broker to keep the message on disk (casts); calls and replies are transient. @default false */
+  persistent?: boolean;
 }
 
 /** A message handed to a consumer; exactly one of accept/release/reject settles it. */

@@ -178,6 +178,42 @@ describe('RPC over RabbitMQ (AMQP 1.0, rhea)', function () {
     expect(recorded[0]?.value).to.equal(5);
   });
 
+  it('stop() drains in-flight handlers and leaves later casts in the queue for the next server', async () => {
+    const drainTopic = uniqueName('itest-drain');
+    queues.add(drainTopic);
+    const serverSide = await open('it-drain-server');
+    const clientSide = await open('it-drain-client');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: number[] = [];
+    const server = await serveRpc(contract, {
+      echo: async ({ text }) => {
+        await gate;
+        return text;
+      },
+      whoAmI: async () => null,
+      fail: async () => null,
+      record: async ({ value }) => {
+        seen.push(value);
+      },
+    }, { transport: serverSide, topic: drainTopic, sealing: { mode: 'plain' }, logger, metrics });
+    const client = createRpcClient(contract, { transport: clientSide, topic: drainTopic, sealing: { mode: 'plain' }, timeouts, logger });
+    const inFlight = client.echo({ text: 'finish me' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopping = server.stop(5000);
+    release();
+    await stopping;
+    expect(await inFlight).to.equal('finish me');
+    await client.record({ value: 9 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).to.deep.equal([]);
+    await serve(serverSide, { mode: 'plain' }, drainTopic);
+    await eventually(() => recorded.length === 1);
+    expect(recorded[0]?.value).to.equal(9);
+  });
+
   describe('sealed (AES-GCM)', () => {
     const keys = new Map([['inst-1', generateInstanceKey()], ['inst-2', generateInstanceKey()]]);
     const lookup: Sealing = { mode: 'lookup', resolveKey: async (id) => keys.get(id) ?? null };
