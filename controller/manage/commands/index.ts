@@ -7,6 +7,7 @@ import { registerDatastoreUpdate } from './datastore-update.js';
 import { registerDatastoreVersionUpdate } from './datastore-version-update.js';
 import { registerDbSync } from './db-sync.js';
 import { registerGenerateConfig } from './generate-config.js';
+import { registerGeneratePolicy } from './generate-policy.js';
 import type { ManageCommandRegistration } from './types.js';
 import { registerVersionMetadata } from './version-metadata.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly ManageCommandRegistration[] = [
   registerConfigParameters,
   registerVersionMetadata,
   registerGenerateConfig,
+  registerGeneratePolicy,
 ];
 
 export type { ManageCommandRegistration } from './types.js';
