@@ -4,7 +4,7 @@
  * (`inst_rpc_key_encr_key_id`), so operators can rotate: set a new key and id, move the old pair into
  * `inst_rpc_key_encr_old_keys`, and re-wrap at leisure (`rewrapInstanceKey`).
  *
- * Stored form: `tt1:<key id>:<base64url(nonce ‖ AES-256-GCM(key) ‖ tag)>`, about 110 characters for a
+ * Stored form: `tt1:<key id>:<base64url(nonce ‖ AES-256-GCM(key) ‖ tag)>`, about 100 characters for a
  * generated key, well inside VARCHAR(255). The key id is bound as associated data, so a value cannot be
  * relabelled to another id.
  */

@@ -241,6 +241,21 @@ describe('sealing from configuration', () => {
     await transport.close();
   });
 
+  it('a plain server refuses sealed messages instead of guessing', async () => {
+    const transport = createInMemoryTransport();
+    const { metrics } = freshMetrics();
+    const received: number[] = [];
+    const server = await serveRpc(echoContract, {
+      echo: async ({ text }) => text, whoAmI: async () => null, explode: async () => null, sleep: async () => true, newer: async () => true,
+      record: async ({ value }) => { received.push(value); },
+    }, { transport, topic: 'taskmanager', sealing: { mode: 'plain' }, logger, metrics });
+    await createRpcClient(echoContract, { transport, topic: 'taskmanager', sealing: { mode: 'shared', key: generateInstanceKey() }, timeouts: fastTimeouts, logger }).record({ value: 1 });
+    await eventually(async () => (await counterValue(metrics, 'rejected', { topic: 'taskmanager', reason: 'no_key' })) === 1);
+    expect(received).to.deep.equal([]);
+    await server.stop();
+    await transport.close();
+  });
+
   it('seals with the configured key and codec when enabled', () => {
     const config = defaultConfig({ DEFAULT: { ...strong, rpc_codec: 'trove-compat', rpc_max_clock_skew: 60 } });
     expect(taskmanagerSealing(config)).to.deep.include({ mode: 'shared', key: 'a'.repeat(40), codec: 'trove-compat', maxClockSkewSeconds: 60 });
