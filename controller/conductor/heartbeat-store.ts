@@ -4,15 +4,20 @@
  *
  *   1. SELECT the batch's `service_statuses` rows joined with their `conductor_lastseen` rows, FOR UPDATE;
  *   2. decide in memory (`planHeartbeatBatch`);
- *   3. one multi-row INSERT ... ON DUPLICATE KEY UPDATE of `conductor_lastseen`;
+ *   3. one multi-row INSERT ... ON DUPLICATE KEY UPDATE of `conductor_lastseen`, which never moves a time
+ *      backwards;
  *   4. one UPDATE of `service_statuses` per distinct reported status (usually one: `healthy`), setting the
  *      status and `updated_at`, guarded against RESTART_REQUIRED;
  *   5. COMMIT.
  *
- * Rows are locked in instance-id order so concurrent conductors rarely deadlock; when InnoDB still picks this
+ * Step 1 locks each instance's `service_statuses` row, so conductors handling the same instance at once are
+ * serialized: the second one reads the last-seen time the first one committed. The transaction runs at READ
+ * COMMITTED so that conductors working on different instances lock only their own rows (REPEATABLE READ
+ * would also lock the gaps around last-seen rows that do not exist yet, and first heartbeats of unrelated
+ * instances would deadlock). Rows are locked and written in instance-id order; when InnoDB still picks the
  * transaction as a deadlock victim (or a lock wait times out) the whole batch is retried with fresh reads.
  */
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { SERVICE_STATUS_INFO, type ServiceStatus } from '../../shared/models/index.js';
 import { planHeartbeatBatch, type HeartbeatEntry, type PlannedOutcome, type StoredHeartbeatState } from './heartbeat-plan.js';
 import { LAST_SEEN_UPSERT_TAIL, LastSeenMethod } from './last-seen.js';
@@ -56,7 +61,7 @@ export function createSqlHeartbeatStore(sequelize: Sequelize, options: SqlHeartb
 
   async function attempt(entries: readonly HeartbeatEntry[]): Promise<PlannedOutcome[]> {
     const ids = [...new Set(entries.map((entry) => entry.instanceId))].sort();
-    return sequelize.transaction(async (transaction) => {
+    return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, async (transaction) => {
       const rows = await sequelize.query<{ instance_id: string; status_id: number; sent: number | null }>(
         `SELECT s.instance_id, s.status_id, ls.sent FROM service_statuses s
            LEFT JOIN conductor_lastseen ls ON ls.instance_id = s.instance_id AND ls.method_name = ?
@@ -69,7 +74,7 @@ export function createSqlHeartbeatStore(sequelize: Sequelize, options: SqlHeartb
 
       if (plan.lastSeen.size > 0) {
         const values: unknown[] = [];
-        for (const [instanceId, sent] of plan.lastSeen) values.push(instanceId, LastSeenMethod.HEARTBEAT, sent);
+        for (const instanceId of [...plan.lastSeen.keys()].sort()) values.push(instanceId, LastSeenMethod.HEARTBEAT, plan.lastSeen.get(instanceId));
         await sequelize.query(
           `INSERT INTO conductor_lastseen (instance_id, method_name, sent) VALUES ${placeholders(plan.lastSeen.size, '(?, ?, ?)')} ${LAST_SEEN_UPSERT_TAIL}`,
           { replacements: values, transaction },
@@ -77,7 +82,8 @@ export function createSqlHeartbeatStore(sequelize: Sequelize, options: SqlHeartb
       }
 
       const byStatus = new Map<ServiceStatus, string[]>();
-      for (const [instanceId, status] of plan.statusUpdates) {
+      for (const instanceId of [...plan.statusUpdates.keys()].sort()) {
+        const status = plan.statusUpdates.get(instanceId) as ServiceStatus;
         const list = byStatus.get(status);
         if (list === undefined) byStatus.set(status, [instanceId]);
         else list.push(instanceId);

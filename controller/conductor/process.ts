@@ -143,6 +143,8 @@ async function startSupervisor(config: TroveConfig, logger: Logger, workers: num
 export async function startConductor(config: TroveConfig, logger: Logger): Promise<RunningService> {
   const workers = config.DEFAULT.trove_conductor_workers;
   if (cluster.isPrimary && workers > 1) return startSupervisor(config, logger, workers);
+  // Answers the supervisor's requests for this worker's metrics (prom-client listens once one exists).
+  if (cluster.isWorker) new AggregatorRegistry();
   const index = cluster.isWorker ? Number(process.env[WORKER_ENV] ?? '1') : 1;
   const workerLogger = cluster.isWorker ? logger.child({ worker: index }) : logger;
   return startServing(config, workerLogger, { sweeper: index === 1, metricsEndpoint: !cluster.isWorker });
