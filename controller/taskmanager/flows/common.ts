@@ -7,7 +7,7 @@ import { renderConfig } from '../../../shared/datastore-templates/index.js';
 import { ErrorCode, TroveError } from '../../../shared/errors/index.js';
 import type { InstanceTask } from '../../db/index.js';
 import type { Server } from '../../compute/ports.js';
-import { StepFailure, describeError, isRetryable, type FlowContext } from '../engine/flow.js';
+import { FlowAbortedError, StepFailure, describeError, isRetryable, type FlowContext } from '../engine/flow.js';
 import type { DatastoreVersionInfo, InstanceAddressRecord, InstanceRecord } from '../store/instance-store.js';
 
 /** Name of an instance's volumes and ports (`trove-<id>`), as Trove names them. */
@@ -91,7 +91,7 @@ export async function tolerate(ctx: FlowContext, what: string, action: () => Pro
       await action();
       return;
     } catch (error) {
-      if (error instanceof Error && error.name === 'FlowAbortedError') throw error;
+      if (error instanceof FlowAbortedError) throw error;
       if (isRetryable(error) && attempt < attempts) {
         await ctx.sleep(1000 * 2 ** (attempt - 1));
         continue;
@@ -105,9 +105,12 @@ export async function tolerate(ctx: FlowContext, what: string, action: () => Pro
   }
 }
 
-/** Wraps a backend failure into a StepFailure that sets the instance's error task. */
-export function failWith(task: InstanceTask, message: string, error: unknown): StepFailure {
-  if (error instanceof StepFailure) return error;
+/**
+ * Wraps a backend failure into a StepFailure that sets the instance's error task. An aborted flow (cancelled,
+ * lease lost) stays aborted: it must not run the failure handling of a flow this taskmanager no longer owns.
+ */
+export function failWith(task: InstanceTask, message: string, error: unknown): Error {
+  if (error instanceof StepFailure || error instanceof FlowAbortedError) return error;
   const code = error instanceof TroveError ? error.code : ErrorCode.INTERNAL_ERROR;
   return new StepFailure(`${message}: ${error instanceof Error ? error.message : String(error)}`, { task, code, cause: error, retryable: isRetryable(error) });
 }

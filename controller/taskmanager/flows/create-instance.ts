@@ -11,9 +11,10 @@
 import { ErrorCode } from '../../../shared/errors/index.js';
 import { READY_STATUSES, SERVICE_STATUS_INFO, type ServiceStatus } from '../../../shared/models/index.js';
 import { ServerStatus, type Image, type NicSpec, type VolumeMapping } from '../../compute/ports.js';
-import { StepFailure, type FlowContext, type FlowDefinition, type StepDefinition } from '../engine/flow.js';
+import { FlowAbortedError, StepFailure, type FlowContext, type FlowDefinition, type StepDefinition } from '../engine/flow.js';
 import { deadlineFor, waitFor } from '../engine/waits.js';
 import { buildGuestBoot, cloudinitPath } from '../guest-files.js';
+import type { InstanceRecord } from '../store/instance-store.js';
 import { removeResources } from './cleanup.js';
 import { createNetworkSteps } from './create-network.js';
 import { addressesOf, failWith, flavorId, flavorRam, recordFault, refreshServer, renderDatastoreConfig, requireInstance, requireVersion, resourceName } from './common.js';
@@ -62,6 +63,7 @@ const volumeStep: StepDefinition = {
           metadata: { trove_instance_id: instance.id },
         });
         volumeId = volume.id;
+        await keepOrDiscard(ctx, volume.id, async (current) => current.volumeId, () => backend.volumes.deleteVolume(volume.id));
       }
       await instances.update(instance.id, { volumeId });
     } catch (error) {
@@ -81,6 +83,26 @@ const volumeStep: StepDefinition = {
     });
   },
 };
+
+/**
+ * Confirms this taskmanager still owns the flow before it records a resource it just created. One that lost
+ * the flow while the backend call ran (paused, cut off from the database) removes what it made, unless the
+ * instance already records that very resource (a backend that returned the same server again).
+ */
+async function keepOrDiscard(ctx: FlowContext, createdId: string, recorded: (instance: InstanceRecord) => Promise<string | null>, discard: () => Promise<void>): Promise<void> {
+  try {
+    await ctx.save();
+  } catch (error) {
+    if (error instanceof FlowAbortedError) {
+      const current = await ctx.deps.instances.getInstance(ctx.flow.instanceId);
+      if (current === undefined || (await recorded(current)) !== createdId) {
+        ctx.logger.warn({ createdId }, 'flow lost while creating a resource; removing it');
+        await discard().catch((discardError: unknown) => ctx.logger.error({ err: discardError, createdId }, 'could not remove the orphaned resource'));
+      }
+    }
+    throw error;
+  }
+}
 
 async function chooseImage(ctx: FlowContext, imageId: string | null, tags: readonly string[]): Promise<Image> {
   const images = ctx.deps.backend.images;
@@ -130,6 +152,7 @@ const serverStep: StepDefinition = {
         metadata: { trove_project_id: instance.tenantId ?? '', trove_user_id: instance.tenantId ?? '', trove_instance_id: instance.id },
         configDrive: config.DEFAULT.use_nova_server_config_drive,
       });
+      await keepOrDiscard(ctx, server.id, async (current) => current.computeInstanceId, () => backend.compute.deleteServer(server.id));
       await instances.update(instance.id, { computeInstanceId: server.id, serverStatus: server.status, addresses: addressesOf(server) });
     } catch (error) {
       throw failWith('BUILDING_ERROR_SERVER', 'Could not create the server', error);

@@ -50,11 +50,12 @@ export class FakeGuest {
   private readonly behaviours = new Map<GuestMethod, Behaviour>();
   private readonly servers: RpcServer[] = [];
 
-  constructor(private readonly transport: Transport, private readonly instances: MemoryInstanceStore) {
+  /** @param heartbeat what the conductor does with the guest's status reports */
+  constructor(private readonly transport: Transport, private readonly heartbeat: (instanceId: string, status: ServiceStatus) => void | Promise<void>) {
     // prepare and upgrade end with a healthy heartbeat, as a real guest's would through the conductor.
-    this.on('prepare', async (_args, id) => this.instances.heartbeat(id, 'HEALTHY'));
-    this.on('upgrade', async (_args, id) => this.instances.heartbeat(id, 'HEALTHY'));
-    this.on('restart', async (_args, id) => this.instances.heartbeat(id, 'HEALTHY'));
+    this.on('prepare', async (_args, id) => this.heartbeat(id, 'HEALTHY'));
+    this.on('upgrade', async (_args, id) => this.heartbeat(id, 'HEALTHY'));
+    this.on('restart', async (_args, id) => this.heartbeat(id, 'HEALTHY'));
     this.on('preUpgrade', async () => ({ from_version: '10.11' }));
   }
 
@@ -133,7 +134,7 @@ export class Harness {
       DEFAULT: { enable_secure_rpc_messaging: false, usage_timeout: 600, usage_sleep_time: 5, ...options.config?.DEFAULT },
     });
     this.backend = options.backend ?? new FakeBackend(FULL_CAPABILITIES);
-    this.guest = new FakeGuest(this.transport, this.instances);
+    this.guest = new FakeGuest(this.transport, (id, status) => this.instances.heartbeat(id, status));
     const timeoutMs = options.guestTimeoutMs ?? 2000;
     const timeouts = { lowMs: timeoutMs, highMs: timeoutMs, snapshotMs: timeoutMs, defaultMs: timeoutMs };
     this.instances.addVersion(MARIADB_VERSION);
