@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TopologySession } from '../../shared/rpc/index.js';
 import { DockerodeHost, isAgentProcess } from '../../controller/compute/local-process/index.js';
 import { adminConnection, testDatabaseName, testServerUrl } from './mariadb.js';
 
@@ -29,6 +30,14 @@ const ALL_PROCESSES: readonly StackProcess[] = ['api', 'taskmanager', 'conductor
 const MAINS: Record<StackProcess, string> = { api: 'controller/api/main.js', taskmanager: 'controller/taskmanager/main.js', conductor: 'controller/conductor/main.js' };
 
 type IniSections = Record<string, Record<string, string | number | boolean>>;
+
+/** The broker names a stack uses (its own, so stacks and other tests on the same broker never meet). */
+export interface StackNames {
+  exchange: string;
+  taskmanagerQueue: string;
+  conductorQueue: string;
+  host: string;
+}
 
 /** Options to configure a stack. */
 export interface StackOptions {
@@ -154,6 +163,7 @@ export class Stack {
     readonly port: number,
     readonly databaseName: string,
     readonly addressRange: string,
+    readonly names: StackNames,
     private readonly options: StackOptions,
   ) {
     this.configFile = join(dir, 'trove.conf');
@@ -170,7 +180,8 @@ export class Stack {
     const octet = options.addressOctet ?? 1 + Math.floor(Math.random() * 250);
     const suffix = randomBytes(4).toString('hex');
     const databaseName = options.databaseName ?? testDatabaseName();
-    const stack = new Stack(dir, await freePort(), databaseName, `127.10.${octet}.0/24`, { keepDatabase: options.databaseName !== undefined, ...options });
+    const names: StackNames = { exchange: `trove-e2e-${suffix}`, taskmanagerQueue: `taskmanager-${suffix}`, conductorQueue: `trove-conductor-${suffix}`, host: `e2e-${suffix}` };
+    const stack = new Stack(dir, await freePort(), databaseName, `127.10.${octet}.0/24`, names, { keepDatabase: options.databaseName !== undefined, ...options });
     for (const sub of [stack.logsDir, stack.pidsDir, stack.stateDir]) mkdirSync(sub, { recursive: true, mode: 0o700 });
     const databaseUrl = `${testServerUrl()}/${databaseName}?charset=utf8`;
     const config: IniSections = {
@@ -180,11 +191,11 @@ export class Stack {
         trove_api_workers: 1,
         auth_strategy: 'noauth',
         compute_backend: 'local-process',
-        host: `e2e-${suffix}`,
+        host: names.host,
         transport_url: 'rabbit://guest:guest@127.0.0.1:5672/',
-        control_exchange: `trove-e2e-${suffix}`,
-        taskmanager_queue: `taskmanager-${suffix}`,
-        conductor_queue: `trove-conductor-${suffix}`,
+        control_exchange: names.exchange,
+        taskmanager_queue: names.taskmanagerQueue,
+        conductor_queue: names.conductorQueue,
         enable_secure_rpc_messaging: true,
         taskmanager_rpc_encr_key: randomBytes(32).toString('hex'),
         inst_rpc_key_encr_key: randomBytes(32).toString('hex'),
@@ -205,7 +216,7 @@ export class Stack {
     };
     writeFileSync(stack.configFile, iniText(merge(config, options.config)), { mode: 0o600 });
     writeFileSync(stack.guestConfigFile, iniText(merge(guest, options.guestConfig)), { mode: 0o600 });
-    writeFileSync(join(dir, 'stack.json'), JSON.stringify({ port: stack.port, databaseName, addressRange: stack.addressRange, keepDatabase: stack.options.keepDatabase }));
+    writeFileSync(join(dir, 'stack.json'), JSON.stringify({ port: stack.port, databaseName, addressRange: stack.addressRange, names, keepDatabase: stack.options.keepDatabase }));
 
     const admin = await adminConnection();
     try {
@@ -220,8 +231,8 @@ export class Stack {
 
   /** Reconnects to a stack created (detached) by another process, e.g. for `make demo-stop`. */
   static attach(dir: string): Stack {
-    const saved = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as { port: number; databaseName: string; addressRange: string; keepDatabase: boolean };
-    return new Stack(dir, saved.port, saved.databaseName, saved.addressRange, { dir, keepDatabase: saved.keepDatabase, detached: true });
+    const saved = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as { port: number; databaseName: string; addressRange: string; names: StackNames; keepDatabase: boolean };
+    return new Stack(dir, saved.port, saved.databaseName, saved.addressRange, saved.names, { dir, keepDatabase: saved.keepDatabase, detached: true });
   }
 
   private progress(line: string): void {
@@ -356,19 +367,39 @@ export class Stack {
     return ids;
   }
 
+  /** Deletes the stack's queues (its topics, its instances' guest topics) and its exchange from the shared broker. */
+  async deleteBrokerTopology(instanceIds: readonly string[]): Promise<void> {
+    const { exchange, taskmanagerQueue, conductorQueue, host } = this.names;
+    const queues = [taskmanagerQueue, `${taskmanagerQueue}.${host}`, conductorQueue, `${conductorQueue}.${host}`];
+    for (const id of instanceIds) queues.push(`guestagent.${id}`, `guestagent.${id}.${id}`);
+    // One session per object: a refused deletion closes the session it happened on.
+    const withSession = async (action: (session: TopologySession) => Promise<void>): Promise<void> => {
+      const session = await TopologySession.open({ host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' }, '/', { tls: false, timeoutMs: 5000 });
+      try {
+        await action(session);
+      } catch {
+        // already gone
+      } finally {
+        await session.close();
+      }
+    };
+    for (const queue of queues) await withSession((session) => session.deleteQueue(queue));
+    await withSession((session) => session.deleteExchange(exchange));
+  }
+
   /** Stops everything by PID (even half-started), removes the instances' containers, the database and the directory. */
   async teardown(options: { keepDir?: boolean } = {}): Promise<void> {
     for (const name of ['api', 'taskmanager', 'conductor'] as const) await this.stopProcess(name).catch(() => undefined);
     await this.killAgents().catch(() => undefined);
     const docker = new DockerodeHost('/var/run/docker.sock');
     for (const instanceId of this.instanceIdsOnHost()) await docker.removeInstanceContainers(instanceId).catch(() => undefined);
-    if (!this.options.keepDatabase) {
-      const admin = await adminConnection();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS \`${this.databaseName}\``);
-      } finally {
-        await admin.end();
-      }
+    const admin = await adminConnection();
+    try {
+      const [rows] = await admin.query(`SELECT id FROM \`${this.databaseName}\`.instances`).catch(() => [[]]);
+      await this.deleteBrokerTopology((rows as Array<{ id: string }>).map((row) => row.id)).catch(() => undefined);
+      if (!this.options.keepDatabase) await admin.query(`DROP DATABASE IF EXISTS \`${this.databaseName}\``);
+    } finally {
+      await admin.end();
     }
     if (!options.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
