@@ -46,6 +46,12 @@ test-integration: setup build
 test-e2e: setup build
 	@test/helpers/run-suite.sh e2e 1800000
 
+demo:
+	@.ci/demo start
+
+demo-stop:
+	@.ci/demo stop
+
 images:
 	@.ci/lib/ensure-docker.sh
 	@images/datastores/mariadb/build

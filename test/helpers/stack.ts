@@ -57,6 +57,10 @@ export interface StackOptions {
   addressOctet?: number;
   /** Processes survive this one (the demo). @default false */
   detached?: boolean;
+  /** Project (tenant) in the API endpoint the CLI uses. @default e2e-project */
+  project?: string;
+  /** Token the CLI sends (noauth: the user id). @default e2e-token */
+  token?: string;
   /** Receives progress lines. */
   progress?: (line: string) => void;
 }
@@ -154,8 +158,8 @@ export class Stack {
   readonly logsDir: string;
   readonly pidsDir: string;
   readonly stateDir: string;
-  readonly project = 'e2e-project';
-  readonly token = 'e2e-token';
+  readonly project: string;
+  readonly token: string;
   private readonly children = new Map<StackProcess, ChildProcess>();
 
   private constructor(
@@ -171,6 +175,8 @@ export class Stack {
     this.logsDir = join(dir, 'logs');
     this.pidsDir = join(dir, 'pids');
     this.stateDir = join(dir, 'local');
+    this.project = options.project ?? 'e2e-project';
+    this.token = options.token ?? 'e2e-token';
   }
 
   /** Writes the configuration, creates and migrates the database, registers the datastores. */
@@ -216,7 +222,7 @@ export class Stack {
     };
     writeFileSync(stack.configFile, iniText(merge(config, options.config)), { mode: 0o600 });
     writeFileSync(stack.guestConfigFile, iniText(merge(guest, options.guestConfig)), { mode: 0o600 });
-    writeFileSync(join(dir, 'stack.json'), JSON.stringify({ port: stack.port, databaseName, addressRange: stack.addressRange, names, keepDatabase: stack.options.keepDatabase }));
+    writeFileSync(join(dir, 'stack.json'), JSON.stringify({ port: stack.port, databaseName, addressRange: stack.addressRange, names, keepDatabase: stack.options.keepDatabase, project: stack.project, token: stack.token }));
 
     const admin = await adminConnection();
     try {
@@ -231,8 +237,8 @@ export class Stack {
 
   /** Reconnects to a stack created (detached) by another process, e.g. for `make demo-stop`. */
   static attach(dir: string): Stack {
-    const saved = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as { port: number; databaseName: string; addressRange: string; names: StackNames; keepDatabase: boolean };
-    return new Stack(dir, saved.port, saved.databaseName, saved.addressRange, saved.names, { dir, keepDatabase: saved.keepDatabase, detached: true });
+    const saved = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as { port: number; databaseName: string; addressRange: string; names: StackNames; keepDatabase: boolean; project: string; token: string };
+    return new Stack(dir, saved.port, saved.databaseName, saved.addressRange, saved.names, { dir, keepDatabase: saved.keepDatabase, detached: true, project: saved.project, token: saved.token });
   }
 
   private progress(line: string): void {
