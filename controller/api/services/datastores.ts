@@ -25,8 +25,8 @@ export class DatastoreService {
 
   /** Datastores; non-admins only see those with an active version. */
   async listDatastores(onlyActive: boolean): Promise<{ datastores: DatastoreRow[]; versions: DatastoreVersionRow[] }> {
-    const versions = await this.models.datastoreVersions.findAll({ where: onlyActive ? { active: true } : {}, order: [['name', 'ASC']] });
-    const all = await this.models.datastores.findAll({ order: [['name', 'ASC']] });
+    const versions = (await this.models.datastoreVersions.findAll({ where: onlyActive ? { active: true } : {}, order: [['name', 'ASC']], raw: true })) as unknown as DatastoreVersionRow[];
+    const all = (await this.models.datastores.findAll({ order: [['name', 'ASC']], raw: true })) as unknown as DatastoreRow[];
     const withActive = new Set(versions.map((version) => version.datastore_id));
     return { datastores: onlyActive ? all.filter((datastore) => withActive.has(datastore.id)) : all, versions };
   }

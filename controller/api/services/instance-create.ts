@@ -63,7 +63,7 @@ export function checkVolumeSize(size: number | undefined, maxAccepted: number): 
   return size;
 }
 
-/** Parses an IPv4 CIDR into [network, prefix] as numbers. */
+/** Parses an IPv4 CIDR into [address, prefix] (the address as an unsigned number). */
 function parseCidr(cidr: string): [number, number] | undefined {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(cidr.trim());
   if (!match) return undefined;
@@ -71,9 +71,8 @@ function parseCidr(cidr: string): [number, number] | undefined {
   if (octets.some((octet) => octet > 255)) return undefined;
   const prefix = match[5] === undefined ? 32 : Number(match[5]);
   if (prefix > 32) return undefined;
-  const address = octets.reduce((value, octet) => value * 256 + octet, 0);
-  const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
-  return [Math.floor(address / 2 ** (32 - prefix)) * 2 ** (32 - prefix) & mask, prefix];
+  // Arithmetic rather than bitwise operators: JS bitwise operators work on signed 32-bit values.
+  return [octets.reduce((value, octet) => value * 256 + octet, 0), prefix];
 }
 
 /** Whether two IPv4 CIDRs overlap. */
