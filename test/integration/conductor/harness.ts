@@ -74,17 +74,25 @@ export function runConfigIni(settings: RunSettings, databaseUrl: string, conduct
   return `${lines.join('\n')}\n`;
 }
 
-/** Deletes this run's queues and exchange from the shared broker; missing ones are fine. */
-export async function deleteRunTopology(settings: RunSettings, extraQueues: Iterable<string> = []): Promise<void> {
-  const session = await TopologySession.open(BROKER, '/', { tls: false, timeoutMs: 5000 });
-  try {
-    for (const queue of [settings.topic, `${settings.topic}.${settings.host}`, ...extraQueues]) {
-      await session.deleteQueue(queue).catch(() => undefined);
+/** Deletes queues and exchanges from the shared broker, one 0-9-1 session each; missing ones are fine. */
+export async function deleteBrokerObjects(queues: Iterable<string>, exchanges: Iterable<string>): Promise<void> {
+  const each = async (work: (session: TopologySession) => Promise<void>) => {
+    const session = await TopologySession.open(BROKER, '/', { tls: false, timeoutMs: 5000 });
+    try {
+      await work(session);
+    } catch {
+      // already gone
+    } finally {
+      await session.close().catch(() => undefined);
     }
-    await session.deleteExchange(settings.exchange).catch(() => undefined);
-  } finally {
-    await session.close().catch(() => undefined);
-  }
+  };
+  for (const queue of queues) await each((session) => session.deleteQueue(queue));
+  for (const exchange of exchanges) await each((session) => session.deleteExchange(exchange));
+}
+
+/** Deletes this run's queues and exchange from the shared broker. */
+export async function deleteRunTopology(settings: RunSettings, extraQueues: Iterable<string> = []): Promise<void> {
+  await deleteBrokerObjects([settings.topic, `${settings.topic}.${settings.host}`, ...extraQueues], [settings.exchange]);
 }
 
 /** Ready and unacknowledged messages of a queue, from rabbitmqctl; undefined when the queue does not exist. */
