@@ -6,6 +6,7 @@ import type { TroveConfig } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { createLocalProcessBackend } from './local-process/index.js';
+import { createLocalQemuBackend } from './local-qemu/index.js';
 import { createOpenStackBackend } from './openstack/index.js';
 import type { ComputeBackend } from './ports.js';
 
@@ -20,7 +21,9 @@ export function createComputeBackend(config: TroveConfig, logger: Logger): Compu
       return createOpenStackBackend(config, logger);
     case 'local-process':
       return createLocalProcessBackend(config, logger);
+    case 'local-qemu':
+      return createLocalQemuBackend(config, logger);
     default:
-      throw new ConfigError(`[DEFAULT] compute_backend = ${name} is not available yet; use openstack or local-process.`, { compute_backend: name });
+      throw new ConfigError(`[DEFAULT] compute_backend = ${name} is not available; use openstack, local-process or local-qemu.`, { compute_backend: name });
   }
 }

@@ -27,11 +27,15 @@ export const localComputeGroup = {
 };
 
 export const localQemuGroup = {
-  image_dir: opt.string('/var/lib/trove/images', 'Directory with the guest image (guest.qcow2) and the warm base image.'),
+  image_dir: opt.string('/var/lib/trove/images', 'Directory with the guest images of images/guest/build (<name>.json, <name>-<hash>.qcow2) and their warm bases (warm/).'),
   accel: opt.string('auto', 'qemu accelerator: auto (probe KVM, else TCG), kvm or tcg.', { choices: ['auto', 'kvm', 'tcg'] }),
   memory_mb: opt.integer(0, 'Guest memory in MB; 0 means the flavor\'s RAM.', { min: 0 }),
-  ready_timeout: opt.integer(900, 'Seconds to wait for a VM\'s database to answer.', { min: 10 }),
+  ready_timeout: opt.integer(900, 'Seconds a VM has to finish booting (cloud-init done, or its database answering with a banner) before its server goes to ERROR.', { min: 10 }),
   broker_guest_address: opt.string('10.0.2.100', 'Address at which guests reach the broker through qemu\'s guestfwd.'),
+  shutdown_timeout: opt.integer(120, 'Seconds a guest has to power off after the ACPI power button (reboot, resize, rebuild) before qemu is stopped.', { min: 1 }),
+  qemu_binary: opt.string('qemu-system-x86_64', 'qemu system emulator that runs the VMs.'),
+  use_warm_base: opt.boolean(true, 'Boot VMs from the warm base image (datastore images already in Docker) when images/guest/warm-base made one for the guest image.'),
+  direct_kernel_boot: opt.boolean(true, 'Boot the guest image\'s kernel and initrd directly (-kernel/-initrd) instead of through its boot loader.'),
 };
 
 export const networkGroup = {

@@ -1,0 +1,23 @@
+/** The `local-qemu` compute backend: real VMs of the guest image under qemu on one host. */
+export { createLocalQemuBackend, LOCAL_QEMU_CAPABILITIES } from './local-qemu-backend.js';
+export type { LocalQemuBackend, LocalQemuBackendOptions } from './local-qemu-backend.js';
+export { QemuComputeDriver, datastoreEndpoint } from './compute.js';
+export { VmRunner } from './vm.js';
+export type { BootPhase, QemuServerRecord, StopMode } from './vm.js';
+export { QemuVolumeDriver } from './volumes.js';
+export { QemuImageCatalog } from './images.js';
+export type { BootImage, GuestImageManifest, WarmBaseManifest } from './images.js';
+export { ProcessQemuHost } from './qemu-host.js';
+export type { QemuHost, ProcessQemuHostOptions } from './qemu-host.js';
+export { AccelChooser, PROBE_TIMEOUT_MS } from './accel.js';
+export type { Accel, AccelSetting } from './accel.js';
+export { qemuArgs, netdevOption, kernelAppend, vmCpus, optionPath } from './qemu-command.js';
+export type { VmSpec, PortForward } from './qemu-command.js';
+export { buildSeed, guestTransport, sourceTransportUrl, renderQemuGuestConfig, guestHostname, isLoopbackV4, QEMU_CONFIG_FILE } from './seed.js';
+export type { BrokerForward, GuestTransport, SeedDocuments } from './seed.js';
+export { datastoreAnswers, isMysqlGreeting, isPostgresAnswer } from './banner.js';
+export type { BannerKind } from './banner.js';
+export { qmpCommand } from './qmp.js';
+export { probeInit, probeInitrd, PROBE_MARKER } from './probe-initrd.js';
+export { bootFinished, consoleSince, consoleSize, BOOT_FINISHED } from './console-log.js';
+export { QemuLayout, MAX_SOCKET_PATH } from './records.js';
