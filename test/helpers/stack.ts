@@ -212,6 +212,11 @@ export class Stack {
         taskmanager_flow_lease: 10,
         max_instances_per_tenant: 100,
         max_volumes_per_tenant: 1000,
+        // Tests and benchmarks poll the API; Trove's per-minute request limits are not what they measure.
+        http_get_rate: 0,
+        http_post_rate: 0,
+        http_put_rate: 0,
+        http_delete_rate: 0,
       },
       database: { connection: databaseUrl },
       local_compute: { state_dir: stack.stateDir, address_range: stack.addressRange },
@@ -230,8 +235,13 @@ export class Stack {
     } finally {
       await admin.end();
     }
-    await stack.manageOk('db_sync');
-    if (options.datastores ?? true) await stack.registerDatastores();
+    try {
+      await stack.manageOk('db_sync');
+      if (options.datastores ?? true) await stack.registerDatastores();
+    } catch (error) {
+      await stack.teardown({ keepDir: options.dir !== undefined }).catch(() => undefined);
+      throw error;
+    }
     return stack;
   }
 

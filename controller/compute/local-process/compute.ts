@@ -10,8 +10,8 @@
  * removes the instance's datastore containers by label, and releases the address and the config dir.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { isDatastoreManager, parseIni, type DatastoreManager, type TroveConfig } from '../../../shared/config/index.js';
 import { ErrorCode, TroveError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
@@ -76,6 +76,9 @@ export interface LocalComputeDeps {
 function backendError(method: string, message: string, status: number): TroveError {
   return new TroveError(ErrorCode.BACKEND_ERROR, message, { details: { service: 'local-process', method, status } });
 }
+
+/** How long a claim on an instance may exist without its server's record before it counts as abandoned. */
+const CLAIM_STALE_MS = 30_000;
 
 /** Exit status of `runDaemon` for a configuration error. */
 const CONFIG_ERROR_EXIT = 2;
@@ -165,17 +168,17 @@ export class LocalComputeDriver implements ComputeDriver {
   async createServer(request: CreateServerRequest): Promise<Server> {
     const instanceId = request.metadata['trove_instance_id'];
     if (instanceId === undefined || instanceId === '') throw backendError('createServer', 'Server metadata must name trove_instance_id.', 400);
-    const existing = (await this.listServers()).find((record) => record.instanceId === instanceId);
-    if (existing !== undefined) {
-      this.logger.info({ serverId: existing.id, instanceId }, 'server of this instance exists; reusing it');
-      if (existing.fault === null) await this.deps.launcher.start(this.deps.layout.serverDir(existing.id), this.configDir(existing.id));
-      return this.toServer(existing);
-    }
     if ((await this.deps.flavors.getFlavor(request.flavorId)) === undefined) throw backendError('createServer', `Flavor ${request.flavorId} does not exist.`, 400);
     if ((await this.deps.images.getImage(request.imageId)) === undefined) throw backendError('createServer', `Image ${request.imageId} does not exist on this host's Docker engine.`, 400);
     const manager = this.managerOf(request.boot);
 
     const id = randomUUID();
+    const existing = await this.claimInstance(instanceId, id);
+    if (existing !== undefined) {
+      this.logger.info({ serverId: existing.id, instanceId }, 'server of this instance exists; reusing it');
+      if (existing.fault === null) await this.deps.launcher.start(this.deps.layout.serverDir(existing.id), this.configDir(existing.id));
+      return this.toServer(existing);
+    }
     const serverDir = this.deps.layout.serverDir(id);
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
     let address: string | undefined;
@@ -234,8 +237,37 @@ export class LocalComputeDriver implements ComputeDriver {
       await this.deps.launcher.stop(serverDir, this.configDir(id), { hard: true }).catch(() => undefined);
       if (ownsAddress && address !== undefined) await this.deps.pool.release(address, `server:${id}`).catch(() => undefined);
       await removePath(serverDir).catch(() => undefined);
+      await removePath(this.deps.layout.instanceClaimFile(instanceId)).catch(() => undefined);
       if (error instanceof TroveError) throw error;
       throw backendError('createServer', `Could not create the server: ${(error as Error).message}`, 500);
+    }
+  }
+
+  /**
+   * Makes `serverId` the one server of the instance, atomically across processes, unless the instance has one:
+   * then that server's record is returned. A claim whose server never got a record is taken over once it is
+   * older than CLAIM_STALE_MS (its creator died between claiming and recording).
+   */
+  private async claimInstance(instanceId: string, serverId: string): Promise<ServerRecord | undefined> {
+    const file = this.deps.layout.instanceClaimFile(instanceId);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + CLAIM_STALE_MS;
+    for (;;) {
+      try {
+        await writeFile(file, `${serverId}\n`, { flag: 'wx', mode: 0o600 });
+        return undefined;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = (await readFile(file, 'utf8').catch(() => '')).trim();
+      const record = holder === '' ? undefined : await this.load(holder);
+      if (record !== undefined) return record;
+      const age = Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0);
+      if (age > CLAIM_STALE_MS || Date.now() > deadline) {
+        await removePath(file);
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
@@ -255,6 +287,7 @@ export class LocalComputeDriver implements ComputeDriver {
     if (record.ownsAddress) await this.deps.pool.release(record.address, `server:${id}`);
     if (record.serverGroupId !== null) await this.leaveGroup(record.serverGroupId, id);
     await removePath(serverDir);
+    await removePath(this.deps.layout.instanceClaimFile(record.instanceId));
     this.logger.info({ serverId: id, instanceId: record.instanceId, containers: removed }, 'server deleted');
   }
 

@@ -74,6 +74,11 @@ export class StateLayout {
     return join(this.portsDir(), `${id}.json`);
   }
 
+  /** The claim of an instance on its one server (created exclusively; holds the server id). */
+  instanceClaimFile(instanceId: string): string {
+    return join(this.root, 'instances', instanceId);
+  }
+
   serverGroupsDir(): string {
     return join(this.root, 'server-groups');
   }

@@ -56,7 +56,10 @@ async function post(stack: Stack, name: string, datastore: string, version: stri
 
 async function untilSettled(stack: Stack, id: string, started: number, timeoutMs: number): Promise<Outcome> {
   for (;;) {
-    const instance = await showInstance(stack, id);
+    const instance = await showInstance(stack, id).catch((error: unknown) => {
+      log(`show ${id}: ${(error as Error).message}`);
+      return { status: 'POLL-ERROR' } as Record<string, unknown>;
+    });
     const status = String(instance?.['status'] ?? 'GONE');
     if (status === 'ACTIVE' || status === 'ERROR' || status === 'GONE') return { id, seconds: (Date.now() - started) / 1000, status };
     if (Date.now() - started > timeoutMs) return { id, seconds: (Date.now() - started) / 1000, status: `TIMEOUT(${status})` };

@@ -109,6 +109,14 @@ describe('local-process backend', function () {
     expect((await backend.compute.listServers()).length).to.equal(1);
   });
 
+  it('gives two concurrent creates of one instance the same server', async () => {
+    const instanceId = randomUUID();
+    const [first, second] = await Promise.all([backend.compute.createServer(request(instanceId)), build().compute.createServer(request(instanceId))]);
+    expect(second.id).to.equal(first.id);
+    expect((await backend.compute.listServers()).map((record) => record.instanceId)).to.deep.equal([instanceId]);
+    expect((await backend.pool.allocated()).size).to.equal(1);
+  });
+
   it('reports SHUTOFF when the agent dies, adopts a running agent after a controller restart, and reboots', async () => {
     const server = await backend.compute.createServer(request(randomUUID()));
     const serverDir = backend.layout.serverDir(server.id);
