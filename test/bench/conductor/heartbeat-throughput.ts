@@ -228,7 +228,10 @@ for (let index = 0; index < ROUNDS; index++) {
 
 function summary(impl: RunResult['impl']): Record<string, number | null> {
   const runs = results.filter((result) => result.impl === impl);
-  const pick = (field: keyof RunResult) => median(runs.map((result) => result[field]).filter((value): value is number => typeof value === 'number'));
+  const pick = (field: keyof RunResult) => {
+    const value = median(runs.map((result) => result[field]).filter((item): item is number => typeof item === 'number'));
+    return value === null ? null : round(value, 3);
+  };
   return {
     runs: runs.length,
     msgs_per_s: pick('msgs_per_s'),

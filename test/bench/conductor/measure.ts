@@ -80,11 +80,14 @@ export async function machineBusySeconds(): Promise<number> {
   return (total - (values[3] ?? 0) - (values[4] ?? 0)) / TICKS_PER_SECOND;
 }
 
-/** The pid of the local MariaDB server, if one runs. */
+/**
+ * The pid of the MariaDB server listening on 127.0.0.1:3306 (not `pidof`: datastore containers of other tests
+ * run their own mariadbd).
+ */
 export async function mariadbPid(): Promise<number | undefined> {
   try {
-    const { stdout } = await run('pidof', ['mariadbd']);
-    const pid = Number(stdout.trim().split(/\s+/)[0]);
+    const { stdout } = await run('ss', ['-ltnpH', 'sport = :3306']);
+    const pid = Number(/pid=(\d+)/.exec(stdout)?.[1]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
