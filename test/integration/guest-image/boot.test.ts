@@ -31,7 +31,11 @@ for _ in $(seq 150); do
   [ "$(systemctl show -p ExecMainStartTimestampMonotonic --value trove-guestagent)" != 0 ] && break
   sleep 2
 done
-sleep 15
+# Node starts slowly under TCG: wait for the agent's first log line (or give up after 3 minutes).
+for _ in $(seq 90); do
+  journalctl -u trove-guestagent -o cat --no-pager | grep -q '"name":"trove-guestagent"' && break
+  sleep 2
+done
 say "guest-info $(grep -c '^guest_id = ${guestId}$' /etc/trove/conf.d/guest_info.conf) $(stat -c %a /etc/trove/conf.d)"
 say "agent $(systemctl show -p ExecStart -p ExecMainStartTimestampMonotonic -p NRestarts trove-guestagent | tr '\\n' ' ')"
 say "node $(/opt/trove-guestagent/node/bin/node --version)"
