@@ -144,7 +144,8 @@ async function measureDrain(impl: RunResult['impl'], workers: string, connection
     start_to_last_applied_s: seen.lastAt === undefined ? null : round((seen.lastAt - wall0) / 1000, 2),
     conductor_cpu_ms_per_msg: seen.applied === 0 ? null : round((workCpu * 1000) / seen.applied, 3),
     startup_cpu_s: round(startupCpu ?? 0, 2),
-    db_cpu_ms_per_msg: seen.applied === 0 ? null : round((dbCpu * 1000) / seen.applied, 3),
+    // The kernel's thread-group CPU of mariadbd was seen to step back across thread exits: no figure then.
+    db_cpu_ms_per_msg: seen.applied === 0 || dbCpu < 0 ? null : round((dbCpu * 1000) / seen.applied, 3),
     foreign_cores: round((busy - conductorCpu - dbCpu - selfCpu) / wall, 2),
     rss_mb_after: rss,
   };
