@@ -18,6 +18,6 @@ export type { BrokerForward, GuestTransport, SeedDocuments } from './seed.js';
 export { datastoreAnswers, isMysqlGreeting, isPostgresAnswer } from './banner.js';
 export type { BannerKind } from './banner.js';
 export { qmpCommand } from './qmp.js';
-export { probeInit, probeInitrd, PROBE_MARKER } from './probe-initrd.js';
+export { initProgram, initrdWith, probeInit, probeInitrd, PROBE_MARKER } from './probe-initrd.js';
 export { bootFinished, consoleSince, consoleSize, BOOT_FINISHED } from './console-log.js';
 export { QemuLayout, MAX_SOCKET_PATH } from './records.js';

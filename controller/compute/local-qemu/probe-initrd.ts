@@ -3,22 +3,37 @@
  * whose `/init` is a static x86-64 program of 187 bytes that writes `PROBE_MARKER` to the console and powers the
  * VM off. Built in memory so the probe needs neither busybox nor cpio on the controller host; the guest
  * image's own kernel boots it. `images/guest/warm-base` carries the same bytes in base64 (a unit test keeps
- * the two equal).
+ * the two equal). `initProgram` also makes stand-in guests for tests of the real qemu process handling.
  */
 
 /** What the probe's init prints when the guest kernel ran it. */
 export const PROBE_MARKER = 'TROVE-KVM-PROBE-OK';
 
-// write(1, msg, 19); reboot(0xfee1dead, 0x28121969, LINUX_REBOOT_CMD_POWER_OFF); 1: jmp 1b
-// (assembled with GNU as; `lea msg(%rip)` points just past the code, where the message follows).
-const CODE = Buffer.from('b801000000bf01000000488d351f000000ba130000000f05b8a9000000bfaddee1febe69191228badcfe21430f05ebfe', 'hex');
+const hex = (text: string) => Buffer.from(text, 'hex');
+const int32 = (value: number) => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeInt32LE(value);
+  return buffer;
+};
+// write(1, msg, len): mov $1,%eax; mov $1,%edi; lea msg(%rip),%rsi; mov $len,%edx; syscall (24 bytes; the lea
+// ends at byte 17, so its displacement is the code length minus 17). Assembled with GNU as.
+const WRITE_HEAD = hex('b801000000bf01000000488d35');
+// reboot(0xfee1dead, 0x28121969, LINUX_REBOOT_CMD_POWER_OFF); then 1: jmp 1b
+const POWER_OFF = hex('b8a9000000bfaddee1febe69191228badcfe21430f05ebfe');
+const HANG = hex('ebfe');
 const LOAD_ADDRESS = 0x400000;
 const ELF_HEADER = 64;
 const PROGRAM_HEADER = 56;
 
-/** The static ELF executable that serves as `/init`. */
-export function probeInit(): Buffer {
-  const body = Buffer.concat([CODE, Buffer.from(`${PROBE_MARKER}\n`, 'latin1')]);
+/**
+ * A static x86-64 ELF executable for `/init` that writes `message` to the console, then powers the VM off
+ * (`then: 'poweroff'`) or spins forever (`'hang'`, a guest that never answers the power button).
+ */
+export function initProgram(message: string, then: 'poweroff' | 'hang'): Buffer {
+  const text = Buffer.from(message, 'latin1');
+  const tail = then === 'poweroff' ? POWER_OFF : HANG;
+  const codeLength = 24 + tail.length;
+  const body = Buffer.concat([WRITE_HEAD, int32(codeLength - 17), hex('ba'), int32(text.length), hex('0f05'), tail, text]);
   const headers = ELF_HEADER + PROGRAM_HEADER;
   const elf = Buffer.alloc(headers + body.length);
   elf.write('\x7fELF', 0, 'latin1');
@@ -47,6 +62,11 @@ export function probeInit(): Buffer {
   return elf;
 }
 
+/** The probe's `/init`: prints `PROBE_MARKER` and powers off. */
+export function probeInit(): Buffer {
+  return initProgram(`${PROBE_MARKER}\n`, 'poweroff');
+}
+
 /** One member of a newc archive. */
 interface CpioMember {
   name: string;
@@ -67,13 +87,18 @@ function cpioMember(member: CpioMember, inode: number): Buffer {
 
 /**
  * The probe initrd: `/dev` with a console node (so init has its stdout even where the kernel's built-in
- * initramfs lacks one) and `/init`.
+ * initramfs lacks one) and the probe's `/init`.
  */
 export function probeInitrd(): Buffer {
+  return initrdWith(probeInit());
+}
+
+/** A newc initrd whose `/init` is `init` (with `/dev/console`). */
+export function initrdWith(init: Buffer): Buffer {
   const members: CpioMember[] = [
     { name: 'dev', mode: 0o040755 },
     { name: 'dev/console', mode: 0o020600, rdev: [5, 1] },
-    { name: 'init', mode: 0o100755, data: probeInit() },
+    { name: 'init', mode: 0o100755, data: init },
     { name: 'TRAILER!!!', mode: 0 },
   ];
   const archive = Buffer.concat(members.map((member, index) => cpioMember(member, index + 1)));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { silentLogger } from '../../../../../shared/logging/index.js';
-import { AccelChooser, PROBE_MARKER, PROBE_TIMEOUT_MS, QemuLayout, probeInit, probeInitrd, type AccelSetting } from '../../../../../controller/compute/local-qemu/index.js';
+import { AccelChooser, PROBE_MARKER, initProgram, PROBE_TIMEOUT_MS, QemuLayout, probeInit, probeInitrd, type AccelSetting } from '../../../../../controller/compute/local-qemu/index.js';
 import { TempDir } from '../../../../helpers/tmp.js';
 import { FakeQemuHost } from './fake-host.js';
 
@@ -70,6 +70,15 @@ describe('local-qemu accelerator', () => {
     expect(members[1]!.rdev).to.deep.equal([5, 1]);
     expect(members[2]!.mode).to.equal(0o100755);
     expect(members[2]!.data.equals(init)).to.equal(true);
+  });
+
+  it('builds init programs that hang instead of powering off, with the message where the code points', () => {
+    const init = initProgram('Cloud-init v. 0 finished at boot\n', 'hang');
+    const lea = init.indexOf(Buffer.from([0x48, 0x8d, 0x35]), 120);
+    expect(lea + 7 + init.readInt32LE(lea + 3)).to.equal(init.indexOf('Cloud-init v. 0'));
+    expect(init.readInt32LE(lea + 8)).to.equal('Cloud-init v. 0 finished at boot\n'.length);
+    expect(init.includes(Buffer.from([0x0f, 0x05, 0xeb, 0xfe]))).to.equal(true);
+    expect(init.includes(Buffer.from('b8a9000000', 'hex'))).to.equal(false);
   });
 
   it('keeps the copy in images/guest/warm-base identical to the backend initrd', () => {
