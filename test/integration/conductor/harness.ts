@@ -119,9 +119,16 @@ export const SEEDED_UPDATED_AT = new Date('2001-01-01T00:00:00Z');
 
 /**
  * Inserts `count` live instances as the API creates them (task NONE here, since they are "running") with
- * service status NEW, each with its own RPC key wrapped by the run's key-encryption key. Returns id → key.
+ * service status NEW, each with its own RPC key wrapped by the run's key-encryption key (in trove-ts's format,
+ * or stock Trove's for `rpc_codec = trove-compat`). Returns id → key.
  */
-export async function seedInstances(sequelize: Sequelize, settings: RunSettings, count: number, tenant = 'tenant-conductor-test'): Promise<Map<string, string>> {
+export async function seedInstances(
+  sequelize: Sequelize,
+  settings: RunSettings,
+  count: number,
+  options: { tenant?: string; keyFormat?: 'tt1' | 'trove' } = {},
+): Promise<Map<string, string>> {
+  const tenant = options.tenant ?? 'tenant-conductor-test';
   const keys = new Map<string, string>();
   const created = new Date();
   const chunk = 500;
@@ -133,7 +140,7 @@ export async function seedInstances(sequelize: Sequelize, settings: RunSettings,
       const id = randomUUID();
       const key = generateInstanceKey();
       keys.set(id, key);
-      instanceRows.push(id, created, created, `conductor-test-${offset + index}`, 1, 'No tasks for the instance.', tenant, 'ACTIVE', 0, wrapInstanceKey(key, { keyId: 'k1', kek: settings.kek }));
+      instanceRows.push(id, created, created, `conductor-test-${offset + index}`, 1, 'No tasks for the instance.', tenant, 'ACTIVE', 0, wrapInstanceKey(key, { keyId: 'k1', kek: settings.kek, format: options.keyFormat ?? 'tt1' }));
       statusRows.push(randomUUID(), id, SERVICE_STATUS_INFO.NEW.code, SERVICE_STATUS_INFO.NEW.description, SEEDED_UPDATED_AT);
     }
     await sequelize.query(
