@@ -42,8 +42,13 @@ export interface ConductorServiceOptions {
   registry?: Registry;
   /** Run the expiry sweeper (one process of a deployment is enough). @default true when `sequelize` is given */
   expirySweeper?: boolean;
-  /** Retry delay of casts whose handler failed (the RPC server doubles it per attempt). @default 1000 */
+  /** Retry delay of casts whose handler failed (the RPC server doubles it per attempt, up to 30 s). @default 1000 */
   retryDelayMs?: number;
+  /**
+   * Attempts of a message whose handling failed (database down) before it is dropped; 12 attempts span about
+   * 3.5 minutes with the default delay, so a database restart loses nothing. @default 12
+   */
+  maxAttempts?: number;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -161,6 +166,7 @@ export class ConductorService {
       // tops credit up only after half of it is used.
       concurrency: 4 * config.conductor.heartbeat_batch_size + 64,
       metrics: rpc,
+      maxAttempts: this.options.maxAttempts ?? 12,
       ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
     });
     this.sweeper?.start();

@@ -53,7 +53,7 @@ describe('conductor service (in-memory broker, real sealing)', () => {
         return key === undefined ? null : wrapInstanceKey(key, { keyId: 'k1', kek: KEK });
       },
       registry,
-      retryDelayMs: 10,
+      retryDelayMs: 5,
     });
     await service.run();
     return service;
@@ -131,9 +131,10 @@ describe('conductor service (in-memory broker, real sealing)', () => {
   it('redelivers heartbeats whose batch failed until they are written', async () => {
     const cfg = config();
     await start(cfg);
-    store.failures = 2;
+    // More failures than the RPC server's default of 5 attempts: the conductor keeps trying longer.
+    store.failures = 8;
     await guest(cfg, sealedAs('inst-a')).heartbeat({ instance_id: 'inst-a', payload: { service_status: 'healthy' }, sent: 7 });
-    await until(() => store.statuses.get('inst-a') === 'HEALTHY', 5000);
+    await until(() => store.statuses.get('inst-a') === 'HEALTHY', 15_000);
     expect(store.failures).to.equal(0);
   });
 
