@@ -51,3 +51,16 @@ find_debian_mirrors() {
   if [ "$DEBIAN_SECURITY_MIRROR" = none ]; then DEBIAN_SECURITY_MIRROR=""; fi
   [ -n "$DEBIAN_SECURITY_MIRROR" ] || say "warning: no Debian security mirror configured; the image gets no security updates"
 }
+
+# Removes a build tree that diskimage-builder may have left mounts in (a killed or failed build keeps
+# /proc, /dev and the image's root mounted below it): unmounts everything below it, deepest first, then
+# deletes without ever crossing into another filesystem, so a mount that will not go cannot be emptied.
+remove_build_tree() {
+  local dir=$1 target
+  [ -e "$dir" ] || return 0
+  dir=$(cd "$dir" && pwd -P)
+  while IFS= read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || say "warning: cannot unmount $target"
+  done < <(findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0, d) == 1' | sort -r)
+  rm -rf --one-file-system "$dir" 2>/dev/null || say "warning: could not remove all of $dir"
+}

@@ -115,9 +115,9 @@ describe('trove-manage program', () => {
 
   it('runs extra commands registered by other modules', async () => {
     const extra: ManageCommandRegistration = (program, runtime) => {
-      program.command('generate-policy').action(() => runtime.say('policy'));
+      program.command('extra-report').action(() => runtime.say('policy'));
     };
-    const run = await manage(['generate-policy'], [extra]);
+    const run = await manage(['extra-report'], [extra]);
     expect(run).to.deep.equal({ status: 0, stdout: 'policy\n', stderr: '' });
   });
 

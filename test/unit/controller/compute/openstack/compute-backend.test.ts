@@ -36,9 +36,10 @@ describe('createComputeBackend', () => {
     expect(() => createComputeBackend(defaultConfig(), silentLogger())).to.throw(ConfigError, /\[service_credentials\] username, password, project_id or project_name must be set/);
   });
 
-  it('refuses the backends that are not built yet with a ConfigError', () => {
-    for (const name of ['local-process', 'local-qemu'] as const) {
-      expect(() => createComputeBackend(defaultConfig({ DEFAULT: { compute_backend: name } }), silentLogger())).to.throw(ConfigError, new RegExp(name));
-    }
+  it('refuses a backend name this build does not have with a ConfigError naming the option', () => {
+    const config = defaultConfig();
+    // The schema already rejects unknown names when a file is loaded; this guards callers that build a config in code.
+    (config.DEFAULT as { compute_backend: string }).compute_backend = 'vmware';
+    expect(() => createComputeBackend(config, silentLogger())).to.throw(ConfigError, /compute_backend = vmware is not available/);
   });
 });
