@@ -131,7 +131,7 @@ export const defaultGroup = {
   trove_dns_support: opt.boolean(false, 'Create DNS records for instances.'),
   use_nova_server_config_drive: opt.boolean(false, 'Give servers a config drive.'),
   injected_config_location: opt.string('/etc/trove/conf.d', 'Guest directory that receives the injected configuration files.'),
-  injected_config_owner: opt.string('ubuntu', 'Owner of injected files.'),
+  injected_config_owner: opt.string('root', 'Owner of injected files. Trove defaults to ubuntu (its Ubuntu guest image); the trove-ts guest image is Debian with no such user, and cloud-init writes no file at all for an owner that does not exist. The files hold the instance key: keep them root\'s.'),
   injected_config_group: opt.string('root', 'Group of injected files.'),
   guest_config: opt.string('/etc/trove/trove-guestagent.conf', 'Controller file copied into every guest as conf.d/trove-guestagent.conf.'),
   guest_info: opt.string('guest_info.conf', 'Name of the per-instance guest identity file.'),

@@ -74,6 +74,8 @@ export async function createQemuStack(options: StackOptions = {}): Promise<Stack
       DEFAULT: { compute_backend: 'local-qemu', usage_timeout: 1800, ...(options.config?.['DEFAULT'] ?? {}) },
       local_qemu: { image_dir: IMAGE_DIR, ...(options.config?.['local_qemu'] ?? {}) },
     },
+    // MariaDB's first start in a VM under TCG on a busy host can take minutes.
+    guestConfig: { ...options.guestConfig, DEFAULT: { state_change_wait_time: 900, ...(options.guestConfig?.['DEFAULT'] ?? {}) } },
   });
   const result = await stack.manage('datastore_version_update', 'mariadb', '10.11', 'mariadb', GUEST_IMAGE, '', '1');
   if (result.code !== 0) throw new Error(`cannot register ${GUEST_IMAGE} for mariadb 10.11: ${result.stderr}`);

@@ -12,9 +12,9 @@ describe('taskmanager guest first-boot files', () => {
       {
         path: '/etc/trove/conf.d/guest_info.conf',
         content: `[DEFAULT]\nguest_id = i-1\ndatastore_manager = postgresql\ndatastore_version = 15\ntenant_id = proj\ninstance_rpc_encr_key = ${'K'.repeat(43)}\n`,
-        owner: 'ubuntu:root',
+        owner: 'root:root',
       },
-      { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\ntransport_url = rabbit://x\n', owner: 'ubuntu:root' },
+      { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\ntransport_url = rabbit://x\n', owner: 'root:root' },
     ]);
     expect(boot.userDataPrefix).to.equal(undefined);
   });

@@ -62,8 +62,8 @@ describe('local-process backend', function () {
       nics: [],
       boot: {
         files: [
-          { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = ${instanceId}\ndatastore_manager = mariadb\ndatastore_version = 10.11\n`, owner: 'ubuntu:root' },
-          { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\nreport_interval = 5\n', owner: 'ubuntu:root' },
+          { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = ${instanceId}\ndatastore_manager = mariadb\ndatastore_version = 10.11\n`, owner: 'root:root' },
+          { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\nreport_interval = 5\n', owner: 'root:root' },
         ],
       },
       metadata: { trove_instance_id: instanceId, trove_project_id: 'p', trove_user_id: 'p' },

@@ -7,7 +7,7 @@ import { deliverBootFiles, hostPath, parseWriteFiles, renderHostConfig } from '.
 import { TempDir } from '../../../../helpers/tmp.js';
 
 const files = [
-  { path: '/etc/trove/conf.d/guest_info.conf', content: '[DEFAULT]\nguest_id = i-1\n', owner: 'ubuntu:root' },
+  { path: '/etc/trove/conf.d/guest_info.conf', content: '[DEFAULT]\nguest_id = i-1\n', owner: 'root:root' },
   { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '# a comment: with "quotes"\n[DEFAULT]\ndebug = true\n', owner: 'odd owner:root' },
 ];
 

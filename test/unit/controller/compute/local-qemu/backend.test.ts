@@ -55,8 +55,8 @@ describe('local-qemu backend', () => {
       nics: [],
       boot: {
         files: [
-          { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = ${instanceId}\ndatastore_manager = mariadb\ndatastore_version = 10.11\ninstance_rpc_encr_key = ${'s'.repeat(32)}\n`, owner: 'ubuntu:root' },
-          { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\nreport_interval = 10\n', owner: 'ubuntu:root' },
+          { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = ${instanceId}\ndatastore_manager = mariadb\ndatastore_version = 10.11\ninstance_rpc_encr_key = ${'s'.repeat(32)}\n`, owner: 'root:root' },
+          { path: '/etc/trove/conf.d/trove-guestagent.conf', content: '[DEFAULT]\nreport_interval = 10\n', owner: 'root:root' },
         ],
       },
       metadata: { trove_instance_id: instanceId, trove_project_id: 'p', trove_user_id: 'p' },

@@ -12,8 +12,8 @@ const KEY = 'k'.repeat(32);
 function boot(guestConfig = '[DEFAULT]\nreport_interval = 10\n', prefix?: string): GuestBoot {
   return {
     files: [
-      { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = i-1\ndatastore_manager = mariadb\ninstance_rpc_encr_key = ${KEY}\n`, owner: 'ubuntu:root' },
-      { path: '/etc/trove/conf.d/trove-guestagent.conf', content: guestConfig, owner: 'ubuntu:root' },
+      { path: '/etc/trove/conf.d/guest_info.conf', content: `[DEFAULT]\nguest_id = i-1\ndatastore_manager = mariadb\ninstance_rpc_encr_key = ${KEY}\n`, owner: 'root:root' },
+      { path: '/etc/trove/conf.d/trove-guestagent.conf', content: guestConfig, owner: 'root:root' },
     ],
     ...(prefix === undefined ? {} : { userDataPrefix: prefix }),
   };
@@ -33,7 +33,7 @@ describe('local-qemu seed', () => {
     expect(qemuConf).to.include('transport_url = rabbit://ctl:ctl-secret@10.0.2.100:5672/');
     expect(qemuConf).to.include('control_exchange = trove-x');
     expect(qemuConf).to.include('conductor_queue = cond-x');
-    expect(files[2]!.owner).to.equal('ubuntu:root');
+    expect(files[2]!.owner).to.equal('root:root');
     expect(seed.forwards).to.deep.equal([{ guestPort: 5672, hostAddress: '127.0.0.1', hostPort: 5672 }]);
     expect(seed.metaData).to.equal('instance-id: trove-s1\nlocal-hostname: trove-abc\n');
   });

@@ -81,7 +81,7 @@ describe('openstack Nova client (ComputeDriver)', () => {
 
     it('refuses user data larger than Nova accepts, before calling Nova', async () => {
       const request = fullRequest();
-      request.boot = { files: [{ path: '/etc/trove/conf.d/big.conf', owner: 'ubuntu:root', content: 'x'.repeat(60_000) }] };
+      request.boot = { files: [{ path: '/etc/trove/conf.d/big.conf', owner: 'root:root', content: 'x'.repeat(60_000) }] };
       const error = await backend.compute.createServer(request).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(TroveError);
       expect((error as TroveError).code).to.equal(ErrorCode.BACKEND_ERROR);

@@ -12,13 +12,13 @@ describe('openstack user data (cloud-init write_files)', () => {
 
   it('round-trips file contents exactly, including non-ASCII text', () => {
     const content = '[DEFAULT]\nname = Zürich ✓\n';
-    const text = renderUserData({ files: [{ path: '/etc/trove/conf.d/x.conf', owner: 'ubuntu:root', content }] });
+    const text = renderUserData({ files: [{ path: '/etc/trove/conf.d/x.conf', owner: 'root:root', content }] });
     const encoded = /content: (\S+)/.exec(text)?.[1];
     expect(Buffer.from(encoded!, 'base64').toString('utf8')).to.equal(content);
   });
 
   it('quotes paths YAML would misread', () => {
-    const text = renderUserData({ files: [{ path: '/etc/trove/conf.d/a file#1.conf', owner: 'ubuntu:root', content: '' }] });
+    const text = renderUserData({ files: [{ path: '/etc/trove/conf.d/a file#1.conf', owner: 'root:root', content: '' }] });
     expect(text).to.include('    path: "/etc/trove/conf.d/a file#1.conf"\n');
   });
 
@@ -40,8 +40,8 @@ describe('openstack user data (cloud-init write_files)', () => {
   });
 
   it('rejects relative paths and line breaks in paths or owners', () => {
-    expect(() => renderUserData({ files: [{ path: 'etc/x', owner: 'ubuntu:root', content: '' }] })).to.throw(ValidationError, /absolute/);
-    expect(() => renderUserData({ files: [{ path: '/etc/x\nruncmd: [reboot]', owner: 'ubuntu:root', content: '' }] })).to.throw(ValidationError, /one line/);
+    expect(() => renderUserData({ files: [{ path: 'etc/x', owner: 'root:root', content: '' }] })).to.throw(ValidationError, /absolute/);
+    expect(() => renderUserData({ files: [{ path: '/etc/x\nruncmd: [reboot]', owner: 'root:root', content: '' }] })).to.throw(ValidationError, /one line/);
     expect(() => renderUserData({ files: [{ path: '/etc/x', owner: 'ubuntu\n- evil', content: '' }] })).to.throw(ValidationError, /one line/);
   });
 });

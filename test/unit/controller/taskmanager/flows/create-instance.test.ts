@@ -66,7 +66,7 @@ describe('taskmanager create_instance flow', () => {
     expect(info.get('datastore_version')![0]!.value).to.equal('10.11');
     expect(info.get('instance_rpc_encr_key')![0]!.value).to.equal('k'.repeat(43));
     expect(files[1]!.content).to.equal('[DEFAULT]\ncontrol_exchange = trove\n');
-    expect(files[0]!.owner).to.equal('ubuntu:root');
+    expect(files[0]!.owner).to.equal('root:root');
 
     const [prepare] = harness.guest.callsOf('prepare');
     expect(prepare).to.include({ memory_mb: 1024, device_path: '/dev/vdb', mount_point: '/var/lib/mysql', ds_version: '10.11', root_password: 'root-secret' });
