@@ -8,7 +8,7 @@
  * Every step is idempotent: a prepare redelivered after an agent crash finishes the job.
  */
 import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { DatastoreOptions, TroveConfig } from '../../../shared/config/index.js';
 import { ErrorCode, TroveError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
@@ -273,16 +273,33 @@ export class ContainerDatastoreDriver implements DatastoreDriver {
     }
   }
 
+  /**
+   * Creates the configuration directory, and every directory between it and the mount point, readable by
+   * the datastore's user. Modes are set explicitly: the agent's umask (the guest unit's `UMask=0027`) would
+   * otherwise leave them root-only and the server could not read its own configuration.
+   */
+  private async ensureIncludeDir(): Promise<void> {
+    const root = resolve(this.mountPoint);
+    await mkdir(this.layout.includeDir, { recursive: true });
+    for (let dir = resolve(this.layout.includeDir); dir.startsWith(`${root}${sep}`); dir = dirname(dir)) await chmod(dir, 0o755);
+  }
+
+  /** Writes a configuration file the datastore's user can read, whatever the umask. */
+  private async writeConfigFile(path: string, text: string): Promise<void> {
+    await writeFile(path, text);
+    await chmod(path, 0o644);
+  }
+
   private async writeBaseConfig(contents: string): Promise<void> {
-    await mkdir(this.layout.includeDir, { recursive: true, mode: 0o755 });
-    await writeFile(this.layout.baseConfigPath, this.engine.withInclude(contents), { mode: 0o644 });
+    await this.ensureIncludeDir();
+    await this.writeConfigFile(this.layout.baseConfigPath, this.engine.withInclude(contents));
   }
 
   private async writeSystemFiles(): Promise<void> {
-    await mkdir(this.layout.includeDir, { recursive: true, mode: 0o755 });
+    await this.ensureIncludeDir();
     const system = this.engine.systemFiles(this.engineContext, this.layout);
-    await writeFile(this.overridePath(SYSTEM_OVERRIDE_GROUP), system.overrides, { mode: 0o644 });
-    for (const file of system.files) await writeFile(file.path, file.text, { mode: 0o644 });
+    await this.writeConfigFile(this.overridePath(SYSTEM_OVERRIDE_GROUP), system.overrides);
+    for (const file of system.files) await this.writeConfigFile(file.path, file.text);
   }
 
   private overridePath(group: string): string {
@@ -291,9 +308,9 @@ export class ContainerDatastoreDriver implements DatastoreDriver {
 
   private async writeUserOverrides(values: Readonly<Record<string, string | number | boolean>> | null): Promise<void> {
     const path = this.overridePath(USER_OVERRIDE_GROUP);
-    await mkdir(this.layout.includeDir, { recursive: true, mode: 0o755 });
+    await this.ensureIncludeDir();
     if (values === null) await rm(path, { force: true });
-    else await writeFile(path, this.engine.renderUserOverrides(values), { mode: 0o644 });
+    else await this.writeConfigFile(path, this.engine.renderUserOverrides(values));
     await this.state.writeUserOverrides(values);
   }
 }

@@ -42,10 +42,14 @@ describe('ContainerDatastoreDriver (fake engine runtime)', () => {
     };
     const driver = await driverFor(runtime);
     let caught: unknown;
+    // The guest unit runs the agent with UMask=0027: the server's files must still be readable by it.
+    const umask = process.umask(0o027);
     try {
       await driver.prepare(request);
     } catch (error) {
       caught = error;
+    } finally {
+      process.umask(umask);
     }
     expect(caught).to.be.instanceOf(ContainerBootstrapError);
     const credentials = readFileSync(join(tmp.join('volume'), 'conf.d', 'os_admin.cnf'), 'utf8');
@@ -65,6 +69,8 @@ describe('ContainerDatastoreDriver (fake engine runtime)', () => {
     expect(readFileSync(join(etc, 'conf.d', '50-system-001-common.cnf'), 'utf8')).to.contain('bind-address = 127.20.0.5');
     expect(statSync(join(tmp.join('volume'), 'data')).uid).to.equal(1001);
     expect(statSync(join(tmp.join('volume'), 'conf.d')).mode & 0o777).to.equal(0o700);
+    for (const path of [join(etc, 'my.cnf'), join(etc, 'conf.d', '50-system-001-common.cnf')]) expect(statSync(path).mode & 0o777, path).to.equal(0o644);
+    for (const path of [join(tmp.join('volume'), 'etc'), etc, join(etc, 'conf.d')]) expect(statSync(path).mode & 0o777, path).to.equal(0o755);
   });
 
   it('refuses overrides that could inject configuration before touching anything', async () => {
