@@ -83,6 +83,9 @@ const CLAIM_STALE_MS = 30_000;
 /** Exit status of `runDaemon` for a configuration error. */
 const CONFIG_ERROR_EXIT = 2;
 
+/** Delay before an agent that failed is started again (the guest unit's `RestartSec=5`). */
+const AGENT_RESTART_DELAY_MS = 5000;
+
 export class LocalComputeDriver implements ComputeDriver {
   private readonly logger: Logger;
 
@@ -135,9 +138,24 @@ export class LocalComputeDriver implements ComputeDriver {
     const record = await this.load(id);
     if (record === undefined) return;
     this.logger.warn({ serverId: id, instanceId: record.instanceId, code, signal }, 'guest agent exited');
+    if (code !== null && code !== 0 && code !== CONFIG_ERROR_EXIT) {
+      // As systemd does in a VM (Restart=always): an agent that failed, e.g. because the broker went away
+      // while it started, comes back. A refused configuration would only fail again; an agent stopped or
+      // killed by a signal stays down, as a crashed guest would.
+      const timer = setTimeout(() => void this.restartAgent(id).catch((error: unknown) => this.logger.warn({ serverId: id, err: error }, 'cannot restart the guest agent')), AGENT_RESTART_DELAY_MS);
+      timer.unref();
+      return;
+    }
     if (code !== CONFIG_ERROR_EXIT) return;
     const tail = (await readFile(logFile(serverDir), 'utf8').catch(() => '')).trim().split('\n').slice(-3).join('\n');
     await this.store({ ...record, fault: { code: 500, message: 'The guest agent refused its configuration.', details: tail, created: new Date().toISOString() } });
+  }
+
+  private async restartAgent(id: string): Promise<void> {
+    const record = await this.load(id);
+    if (record === undefined || record.fault !== null) return;
+    const pid = await this.deps.launcher.start(this.deps.layout.serverDir(id), this.configDir(id));
+    this.logger.info({ serverId: id, instanceId: record.instanceId, pid }, 'guest agent restarted after a failure');
   }
 
   private managerOf(boot: GuestBoot): DatastoreManager {

@@ -285,9 +285,10 @@ async function onCreateFailure(ctx: FlowContext, error: Error, step: string): Pr
   const instance = await instances.getInstance(ctx.flow.instanceId);
   if (instance === undefined || instance.task !== 'BUILDING') return;
   const task = error instanceof StepFailure && error.task !== undefined ? error.task : step === 'wait-guest' || step === 'prepare' ? 'BUILDING_ERROR_TIMEOUT_GA' : 'BUILDING_ERROR_SERVER';
-  await instances.update(instance.id, { task });
-  if (task === 'BUILDING_ERROR_TIMEOUT_GA' && config.DEFAULT.update_status_on_fail) await instances.setServiceStatus(instance.id, 'FAILED_TIMEOUT_GUESTAGENT');
+  // The error task goes last: whoever sees the instance in ERROR can already read the fault and the status.
   await recordFault(ctx, error.message, error);
+  if (task === 'BUILDING_ERROR_TIMEOUT_GA' && config.DEFAULT.update_status_on_fail) await instances.setServiceStatus(instance.id, 'FAILED_TIMEOUT_GUESTAGENT');
+  await instances.update(instance.id, { task });
   if (config.DEFAULT.cleanup_on_build_failure) {
     ctx.logger.info('removing the resources of the failed build (cleanup_on_build_failure)');
     await removeResources(ctx, (await instances.getInstance(instance.id)) ?? instance);

@@ -14,10 +14,12 @@ import { ServerStatus, type CreateServerRequest, type Image } from '../../../../
 import { TempDir } from '../../../../helpers/tmp.js';
 
 const FAKE_AGENT = `
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const dir = process.argv[process.argv.indexOf('--config-dir') + 1];
 const info = readFileSync(dir + '/guest_info.conf', 'utf8');
 if (info.includes('refuse')) { process.stderr.write('trove-guestagent: [DEFAULT] guest_id is not valid\\n'); process.exit(2); }
+// A flaky agent fails its first start (as when the broker goes away while it connects).
+if (info.includes('flaky') && !existsSync(dir + '/failed-once')) { writeFileSync(dir + '/failed-once', ''); process.exit(1); }
 process.on('SIGTERM', () => process.exit(0));
 setInterval(() => {}, 1000);
 `;
@@ -133,6 +135,29 @@ describe('local-process backend', function () {
     const secondPid = Number(readFileSync(pidFile(serverDir), 'utf8'));
     expect(secondPid).to.not.equal(firstPid);
     expect((await restarted.compute.getServer(server.id))!.status).to.equal(ServerStatus.ACTIVE);
+  });
+
+  it('starts an agent that failed again after 5 s, as systemd does in a VM; one killed by a signal stays down', async () => {
+    const server = await backend.compute.createServer(request(`flaky-${randomUUID()}`));
+    const serverDir = backend.layout.serverDir(server.id);
+    const firstPid = Number(readFileSync(pidFile(serverDir), 'utf8'));
+    let status = server.status;
+    for (let i = 0; i < 100 && status !== ServerStatus.SHUTOFF; i++) {
+      await sleep(20);
+      status = (await backend.compute.getServer(server.id))!.status;
+    }
+    expect(status, 'the first start fails').to.equal(ServerStatus.SHUTOFF);
+    for (let i = 0; i < 80 && status !== ServerStatus.ACTIVE; i++) {
+      await sleep(100);
+      status = (await backend.compute.getServer(server.id))!.status;
+    }
+    expect(status, 'restarted').to.equal(ServerStatus.ACTIVE);
+    const secondPid = Number(readFileSync(pidFile(serverDir), 'utf8'));
+    expect(secondPid).to.not.equal(firstPid);
+
+    process.kill(secondPid, 'SIGKILL');
+    await sleep(6000);
+    expect((await backend.compute.getServer(server.id))!.status).to.equal(ServerStatus.SHUTOFF);
   });
 
   it('does not take a recycled pid for the agent', async () => {
