@@ -90,13 +90,15 @@ function probeReport(serial: string): { values: Map<string, string>; journal: st
 
 (enabled ? describe : describe.skip)('guest image: build and one boot under qemu TCG (TROVE_VM_TESTS=1)', function () {
   this.timeout(2 * 60 * 60_000);
-  const tmp = new TempDir('trove-ts-vm-');
+  // Made in `before`: a skipped suite still runs this body, and would leave an empty directory behind.
+  let tmp!: TempDir;
   let qcow2 = '';
   let qemu: ChildProcess | undefined;
 
   const buildArgs = ['--name', imageName, '--output-dir', imageDir, '--preload-image', probeImage];
 
   before(async () => {
+    tmp = new TempDir('trove-ts-vm-');
     if (process.getuid?.() !== 0) throw new Error('building the guest image needs root');
     for (const tool of ['qemu-system-x86_64', 'qemu-img', 'cloud-localds', 'socat', 'docker']) {
       if (!(await hasCommand(tool))) throw new Error(`${tool} is missing (apt-get install qemu-system-x86 qemu-utils cloud-image-utils socat)`);
