@@ -98,14 +98,17 @@ export function containerName(instanceId: string): string {
   return `trove-${instanceId}`;
 }
 
-/** The text of `trove-local-process.conf`. */
-export function renderHostConfig(config: TroveConfig, placement: HostPlacement): string {
+/**
+ * The settings a guest must share with the controller to reach it: transport, exchange, queue, sealing and
+ * the queue declaration flags (RabbitMQ refuses a second declaration with other flags). Both host-side
+ * backends write them into the guest's last config file.
+ */
+export function guestMessagingLines(config: TroveConfig, transportUrl: string): string[] {
   const defaults = config.DEFAULT;
   const rabbit = config.oslo_messaging_rabbit;
-  const lines = [
-    '# Written by the local-process compute backend: where this instance lives on the shared host.',
+  return [
     '[DEFAULT]',
-    `transport_url = ${config.local_compute.guest_transport_url ?? defaults.transport_url}`,
+    `transport_url = ${transportUrl}`,
     `control_exchange = ${defaults.control_exchange}`,
     `conductor_queue = ${defaults.conductor_queue}`,
     `enable_secure_rpc_messaging = ${String(defaults.enable_secure_rpc_messaging)}`,
@@ -115,6 +118,25 @@ export function renderHostConfig(config: TroveConfig, placement: HostPlacement):
     `amqp_durable_queues = ${String(rabbit.amqp_durable_queues)}`,
     `amqp_auto_delete = ${String(rabbit.amqp_auto_delete)}`,
     `amqp_address_format = ${rabbit.amqp_address_format}`,
+  ];
+}
+
+/**
+ * Joins config lines into a file's text; a value with a line break could add options of its own.
+ * @throws TroveError CONFIG_INVALID naming `what`
+ */
+export function configText(lines: readonly string[], what: string): string {
+  for (const line of lines) {
+    if (/[\r\n]/.test(line)) throw new TroveError(ErrorCode.CONFIG_INVALID, `A ${what} config value contains a line break.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The text of `trove-local-process.conf`. */
+export function renderHostConfig(config: TroveConfig, placement: HostPlacement): string {
+  const lines = [
+    '# Written by the local-process compute backend: where this instance lives on the shared host.',
+    ...guestMessagingLines(config, config.local_compute.guest_transport_url ?? config.DEFAULT.transport_url),
     '',
     '[guest_agent]',
     `container_name = ${containerName(placement.instanceId)}`,
@@ -125,8 +147,5 @@ export function renderHostConfig(config: TroveConfig, placement: HostPlacement):
     `mount_point = ${placement.mountPoint}`,
   ];
   if (placement.dockerImage !== undefined) lines.push(`docker_image = ${placement.dockerImage}`);
-  for (const line of lines) {
-    if (/[\r\n]/.test(line)) throw new TroveError(ErrorCode.CONFIG_INVALID, 'A host config value contains a line break.');
-  }
-  return `${lines.join('\n')}\n`;
+  return configText(lines, 'host');
 }

@@ -6,7 +6,7 @@ export type { ServerRecord } from './compute.js';
 export { AddressPool, parseAddressRange, isListening, toAddress } from './addresses.js';
 export type { AddressRange } from './addresses.js';
 export { AgentLauncher, isAgentProcess, defaultAgentMain, pidFile, logFile } from './agent-process.js';
-export { parseWriteFiles, renderHostConfig, containerName, HOST_CONFIG_FILE } from './config-dir.js';
+export { parseWriteFiles, renderHostConfig, containerName, HOST_CONFIG_FILE, guestMessagingLines, configText } from './config-dir.js';
 export { DockerodeHost, LABEL_INSTANCE_ID } from './docker.js';
 export type { DockerHost } from './docker.js';
 export { LocalNetworkDriver, LOCAL_NETWORK_ID } from './networks.js';

@@ -21,6 +21,7 @@ import { parseIni, type TroveConfig } from '../../../shared/config/index.js';
 import { ErrorCode, TroveError } from '../../../shared/errors/index.js';
 import { parseTransportUrl } from '../../../shared/rpc/index.js';
 import { renderUserData } from '../openstack/user-data.js';
+import { configText, guestMessagingLines } from '../local-process/index.js';
 import type { GuestBoot, InjectedFile } from '../ports.js';
 
 /** Name of the backend's file in the guest's config dir. */
@@ -88,26 +89,7 @@ export function sourceTransportUrl(config: TroveConfig, boot: GuestBoot): string
 
 /** The text of `trove-local-qemu.conf`. */
 export function renderQemuGuestConfig(config: TroveConfig, transportUrl: string): string {
-  const defaults = config.DEFAULT;
-  const rabbit = config.oslo_messaging_rabbit;
-  const lines = [
-    '# Written by the local-qemu compute backend: how this VM reaches the controller on its host.',
-    '[DEFAULT]',
-    `transport_url = ${transportUrl}`,
-    `control_exchange = ${defaults.control_exchange}`,
-    `conductor_queue = ${defaults.conductor_queue}`,
-    `enable_secure_rpc_messaging = ${String(defaults.enable_secure_rpc_messaging)}`,
-    `rpc_codec = ${defaults.rpc_codec}`,
-    '',
-    '[oslo_messaging_rabbit]',
-    `amqp_durable_queues = ${String(rabbit.amqp_durable_queues)}`,
-    `amqp_auto_delete = ${String(rabbit.amqp_auto_delete)}`,
-    `amqp_address_format = ${rabbit.amqp_address_format}`,
-  ];
-  for (const line of lines) {
-    if (/[\r\n]/.test(line)) throw new TroveError(ErrorCode.CONFIG_INVALID, 'A guest config value contains a line break.');
-  }
-  return `${lines.join('\n')}\n`;
+  return configText(['# Written by the local-qemu compute backend: how this VM reaches the controller on its host.', ...guestMessagingLines(config, transportUrl)], 'guest');
 }
 
 /** The cloud-init documents of a VM. */
