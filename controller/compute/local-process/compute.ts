@@ -32,7 +32,7 @@ import type { AddressPool } from './addresses.js';
 import { logFile, type AgentLauncher } from './agent-process.js';
 import { HOST_CONFIG_FILE, deliverBootFiles, hostPath, renderHostConfig } from './config-dir.js';
 import type { DockerHost } from './docker.js';
-import { LOCAL_NETWORK_ID, type LocalNetworkDriver } from './networks.js';
+import { LOCAL_NETWORK_ID, placeNics, type LocalNetworkDriver, type NicPlacement } from './networks.js';
 import { listRecords, readRecord, removePath, writeRecord, type StateLayout } from './state.js';
 import type { LocalVolumeDriver } from './volumes.js';
 
@@ -199,25 +199,9 @@ export class LocalComputeDriver implements ComputeDriver {
     }
     const serverDir = this.deps.layout.serverDir(id);
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
-    let address: string | undefined;
-    let ownsAddress = false;
-    const portIds: string[] = [];
+    const placement: NicPlacement = { address: undefined, ownsAddress: false, portIds: [] };
     try {
-      for (const nic of request.nics) {
-        if ('portId' in nic) {
-          const port = await this.deps.networks.getPort(nic.portId);
-          if (port === undefined) throw backendError('createServer', `Port ${nic.portId} does not exist.`, 400);
-          portIds.push(port.id);
-          address ??= port.fixedIps[0]?.ipAddress;
-        } else if (address === undefined) {
-          address = await this.deps.pool.allocate(`server:${id}`, nic.fixedIp);
-          ownsAddress = true;
-        }
-      }
-      if (address === undefined) {
-        address = await this.deps.pool.allocate(`server:${id}`);
-        ownsAddress = true;
-      }
+      const address = await placeNics(placement, request.nics, this.deps.networks, this.deps.pool, `server:${id}`, 'local-process');
       let mountPoint = join(serverDir, 'data');
       if (request.volume !== undefined) {
         if ((await this.deps.volumes.getVolume(request.volume.volumeId)) === undefined) throw backendError('createServer', `Volume ${request.volume.volumeId} does not exist.`, 400);
@@ -232,8 +216,8 @@ export class LocalComputeDriver implements ComputeDriver {
         flavorId: request.flavorId,
         previousFlavorId: null,
         address,
-        ownsAddress,
-        portIds,
+        ownsAddress: placement.ownsAddress,
+        portIds: placement.portIds,
         volumeId: request.volume?.volumeId ?? null,
         mountPoint,
         manager,
@@ -246,14 +230,14 @@ export class LocalComputeDriver implements ComputeDriver {
       await this.store(record);
       await this.writeConfig(record, request.boot);
       if (record.volumeId !== null) await this.deps.volumes.attachVolume(id, record.volumeId);
-      for (const portId of portIds) await this.deps.networks.bindPort(portId, id);
+      for (const portId of placement.portIds) await this.deps.networks.bindPort(portId, id);
       if (record.serverGroupId !== null) await this.joinGroup(record.serverGroupId, id);
       await this.deps.launcher.start(serverDir, this.configDir(id));
       this.logger.info({ serverId: id, instanceId, address, manager }, 'server created');
       return this.toServer(record);
     } catch (error) {
       await this.deps.launcher.stop(serverDir, this.configDir(id), { hard: true }).catch(() => undefined);
-      if (ownsAddress && address !== undefined) await this.deps.pool.release(address, `server:${id}`).catch(() => undefined);
+      if (placement.ownsAddress && placement.address !== undefined) await this.deps.pool.release(placement.address, `server:${id}`).catch(() => undefined);
       await removePath(serverDir).catch(() => undefined);
       await removePath(this.deps.layout.instanceClaimFile(instanceId)).catch(() => undefined);
       if (error instanceof TroveError) throw error;

@@ -9,6 +9,6 @@ export { AgentLauncher, isAgentProcess, defaultAgentMain, pidFile, logFile } fro
 export { parseWriteFiles, renderHostConfig, containerName, HOST_CONFIG_FILE, guestMessagingLines, configText } from './config-dir.js';
 export { DockerodeHost, LABEL_INSTANCE_ID } from './docker.js';
 export type { DockerHost } from './docker.js';
-export { LocalNetworkDriver, LOCAL_NETWORK_ID } from './networks.js';
+export { LocalNetworkDriver, LOCAL_NETWORK_ID, placeNics, type NicPlacement } from './networks.js';
 export { LocalVolumeDriver } from './volumes.js';
 export { StateLayout } from './state.js';

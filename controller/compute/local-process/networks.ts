@@ -10,6 +10,7 @@ import type {
   CreatePortRequest,
   FloatingIp,
   Network,
+  NicSpec,
   NetworkDriver,
   Port,
   SecurityGroup,
@@ -19,6 +20,37 @@ import type {
 } from '../ports.js';
 import type { AddressPool, AddressRange } from './addresses.js';
 import { listRecords, readRecord, removePath, writeRecord, type StateLayout } from './state.js';
+
+/** What a new server's NICs gave it; filled as it goes, so a caller's cleanup sees what was taken before a failure. */
+export interface NicPlacement {
+  address: string | undefined;
+  ownsAddress: boolean;
+  portIds: string[];
+}
+
+/**
+ * Gives a new server its address from its NICs: a port's fixed IP, else one allocated from the pool for
+ * `owner` (a requested fixed IP when given), else any free one. Returns the address.
+ * @throws TroveError BACKEND_ERROR (400, reported as `service`) for a port that does not exist
+ */
+export async function placeNics(placement: NicPlacement, nics: readonly NicSpec[], networks: LocalNetworkDriver, pool: AddressPool, owner: string, service: string): Promise<string> {
+  for (const nic of nics) {
+    if ('portId' in nic) {
+      const port = await networks.getPort(nic.portId);
+      if (port === undefined) throw new TroveError(ErrorCode.BACKEND_ERROR, `Port ${nic.portId} does not exist.`, { details: { service, method: 'createServer', status: 400 } });
+      placement.portIds.push(port.id);
+      placement.address ??= port.fixedIps[0]?.ipAddress;
+    } else if (placement.address === undefined) {
+      placement.address = await pool.allocate(owner, nic.fixedIp);
+      placement.ownsAddress = true;
+    }
+  }
+  if (placement.address === undefined) {
+    placement.address = await pool.allocate(owner);
+    placement.ownsAddress = true;
+  }
+  return placement.address;
+}
 
 /** The one network of the backend. */
 export const LOCAL_NETWORK_ID = 'local';

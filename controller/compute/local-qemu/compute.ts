@@ -20,7 +20,7 @@ import { basename } from 'node:path';
 import { isDatastoreManager, parseIni, type DatastoreManager, type TroveConfig } from '../../../shared/config/index.js';
 import { ErrorCode, TroveError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
-import { LOCAL_NETWORK_ID, type AddressPool, type LocalNetworkDriver } from '../local-process/index.js';
+import { LOCAL_NETWORK_ID, placeNics, type AddressPool, type LocalNetworkDriver, type NicPlacement } from '../local-process/index.js';
 import {
   type ComputeDriver,
   type CreateServerRequest,
@@ -165,25 +165,9 @@ export class QemuComputeDriver implements ComputeDriver {
     const id = randomUUID();
     const serverDir = this.deps.layout.serverDir(id);
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
-    let address: string | undefined;
-    let ownsAddress = false;
-    const portIds: string[] = [];
+    const placement: NicPlacement = { address: undefined, ownsAddress: false, portIds: [] };
     try {
-      for (const nic of request.nics) {
-        if ('portId' in nic) {
-          const port = await this.deps.networks.getPort(nic.portId);
-          if (port === undefined) throw backendError('createServer', `Port ${nic.portId} does not exist.`, 400);
-          portIds.push(port.id);
-          address ??= port.fixedIps[0]?.ipAddress;
-        } else if (address === undefined) {
-          address = await this.deps.pool.allocate(`server:${id}`, nic.fixedIp);
-          ownsAddress = true;
-        }
-      }
-      if (address === undefined) {
-        address = await this.deps.pool.allocate(`server:${id}`);
-        ownsAddress = true;
-      }
+      const address = await placeNics(placement, request.nics, this.deps.networks, this.deps.pool, `server:${id}`, 'local-qemu');
       const volumeId = request.volume?.volumeId ?? null;
       if (volumeId !== null && (await this.deps.volumes.getVolume(volumeId)) === undefined) throw backendError('createServer', `Volume ${volumeId} does not exist.`, 400);
       const endpoint = datastoreEndpoint(this.deps.config, manager);
@@ -199,8 +183,8 @@ export class QemuComputeDriver implements ComputeDriver {
         flavorId: request.flavorId,
         previousFlavorId: null,
         address,
-        ownsAddress,
-        portIds,
+        ownsAddress: placement.ownsAddress,
+        portIds: placement.portIds,
         volumeId,
         deleteVolumeOnTermination: request.volume?.deleteOnTermination ?? false,
         manager,
@@ -223,7 +207,7 @@ export class QemuComputeDriver implements ComputeDriver {
       };
       await this.deps.runner.save(record);
       if (volumeId !== null) await this.deps.volumes.attachVolume(id, volumeId, `/dev/${request.volume?.deviceName ?? 'vdb'}`);
-      for (const portId of portIds) await this.deps.networks.bindPort(portId, id);
+      for (const portId of placement.portIds) await this.deps.networks.bindPort(portId, id);
       if (record.serverGroupId !== null) await this.joinGroup(record.serverGroupId, id);
       const started = await this.deps.runner.launch(record, 'build');
       this.logger.info({ serverId: id, instanceId, address, manager, image: image.name, warm: image.warm }, 'server created');
@@ -232,8 +216,8 @@ export class QemuComputeDriver implements ComputeDriver {
       const partial = await this.load(id);
       if (partial !== undefined) await this.deps.runner.stop(partial, 'kill').catch(() => undefined);
       if (request.volume !== undefined) await this.deps.volumes.detachVolume(id, request.volume.volumeId).catch(() => undefined);
-      for (const portId of portIds) await this.deps.networks.bindPort(portId, null).catch(() => undefined);
-      if (ownsAddress && address !== undefined) await this.deps.pool.release(address, `server:${id}`).catch(() => undefined);
+      for (const portId of placement.portIds) await this.deps.networks.bindPort(portId, null).catch(() => undefined);
+      if (placement.ownsAddress && placement.address !== undefined) await this.deps.pool.release(placement.address, `server:${id}`).catch(() => undefined);
       if (request.serverGroupId !== undefined) await this.leaveGroup(request.serverGroupId, id).catch(() => undefined);
       await removePath(serverDir).catch(() => undefined);
       if (error instanceof TroveError) throw error;
